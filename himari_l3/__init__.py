@@ -1,0 +1,1 @@
+"""Command line and operations: embedded brokers, publish/tail, demo, schema export."""

@@ -1,0 +1,101 @@
+"""`himari-l3`: the one command line of the sizing stream."""
+
+import argparse
+import asyncio
+import sys
+from pathlib import Path
+
+from schemas.config_loading import load_config
+from schemas.errors import Layer3Error
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="himari-l3", description=__doc__)
+    p.add_argument("--config", help="config YAML (default: $HIMARI_L3_CONFIG or config/layer3.yaml)")
+    sub = p.add_subparsers(dest="command", required=True)
+
+    b = sub.add_parser("broker", help="run an embedded broker on loopback until Ctrl-C")
+    b.add_argument("--engine", choices=["kafka", "tansu"], default=None, help="default: kafka when Java is present")
+    b.add_argument("--port", type=int, default=9092)
+    b.add_argument("--data-dir", type=Path, default=None)
+
+    sub.add_parser("worker", help="run the Faust worker (all agents) against $KAFKA_BOOTSTRAP_SERVERS")
+
+    pub = sub.add_parser("publish", help="publish a JSON Lines file ('-' for stdin), keyed by the contract")
+    pub.add_argument("topic")
+    pub.add_argument("file", type=Path)
+
+    t = sub.add_parser("tail", help="print a topic's records readably (decisions, dead letters)")
+    t.add_argument("topic", nargs="?", default="himari.l3.decisions")
+    t.add_argument("--json", action="store_true", help="raw JSON, one record a line")
+    t.add_argument("--from-beginning", action="store_true")
+    t.add_argument("--limit", type=int, default=None)
+
+    d = sub.add_parser("demo", help="publish the bundled scenario and print decisions as they arrive")
+    d.add_argument("--speed", type=float, default=1.0, help="event-time speed-up (2 = twice as fast)")
+    d.add_argument("--no-tail", action="store_true")
+
+    r = sub.add_parser("run", help="embedded broker + worker + demo feed, printing decisions")
+    r.add_argument("--engine", choices=["kafka", "tansu"], default=None)
+    r.add_argument("--port", type=int, default=9092)
+    r.add_argument("--seconds", type=float, default=None, help="stop by itself after this long")
+    r.add_argument("--speed", type=float, default=1.0)
+
+    s = sub.add_parser("schemas", help="write the JSON Schema of every contract message")
+    s.add_argument("--out", type=Path, required=True)
+    return p
+
+
+def _dispatch(args: argparse.Namespace) -> int:
+    cfg = load_config(args.config)
+    prefix = cfg.topics.prefix
+    if args.command == "broker":
+        from himari_l3.embedded.serve import run_broker_forever
+
+        return run_broker_forever(args.engine, args.port, args.data_dir)
+    if args.command == "worker":
+        from streams.worker import run_worker
+
+        return run_worker(cfg)
+    if args.command == "publish":
+        from himari_l3.publish import publish_file
+
+        sent = asyncio.run(publish_file(cfg, args.topic, args.file))
+        print(f"published {sent} record(s) to {args.topic}")
+        return 0
+    if args.command == "tail":
+        from himari_l3.tail import tail
+
+        topic = args.topic if args.topic.startswith(prefix) else prefix + args.topic
+        asyncio.run(tail(cfg, topic, args.json, args.from_beginning, args.limit))
+        return 0
+    if args.command == "demo":
+        from himari_l3.demo.runner import run_demo
+
+        return asyncio.run(run_demo(cfg, speed=args.speed, show=not args.no_tail))
+    if args.command == "run":
+        from himari_l3.stack import run_stack
+
+        return run_stack(cfg, args.engine, args.port, args.seconds, args.speed, args.config)
+    if args.command == "schemas":
+        from himari_l3.schema_export import write_schemas
+
+        for path in write_schemas(args.out):
+            print(path)
+        return 0
+    raise AssertionError(args.command)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        return _dispatch(args)
+    except KeyboardInterrupt:
+        return 130
+    except Layer3Error as exc:
+        print(f"himari-l3: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""The bundled demo scenario of L1/L2 traffic."""

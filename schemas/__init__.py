@@ -1,0 +1,1 @@
+"""The public contract: message models, enums and the validated config."""

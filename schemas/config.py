@@ -1,0 +1,171 @@
+"""The one frozen, validated config model; `config_version` hashes its sizing part."""
+
+import hashlib
+from typing import Annotated, Literal, Self
+
+import orjson
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, model_validator
+
+from schemas.enums import CascadeRecommendation, Regime
+
+Fraction = Annotated[float, Field(ge=0.0, le=1.0, allow_inf_nan=False)]
+PositiveFloat = Annotated[float, Field(gt=0.0, allow_inf_nan=False)]
+
+
+class Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class CascadeWeights(Frozen):
+    funding: Fraction = 0.20
+    oi_drop: Fraction = 0.25
+    volume_spike: Fraction = 0.15
+    whale_pressure: Fraction = 0.25
+    netflow: Fraction = 0.15
+
+
+class CascadeConfig(Frozen):
+    """Seed 000 §11.1 thresholds, caps, weights and recommendation bands."""
+
+    funding_rate_threshold: PositiveFloat = 0.003
+    funding_rate_cap: PositiveFloat = 0.01
+    oi_drop_threshold: PositiveFloat = 0.10
+    oi_drop_cap: PositiveFloat = 0.30
+    volume_spike_threshold: PositiveFloat = 5.0
+    volume_spike_cap: PositiveFloat = 10.0
+    whale_pressure_threshold: Fraction = 0.7
+    netflow_zscore_threshold: PositiveFloat = 2.0
+    netflow_zscore_cap: PositiveFloat = 4.0
+    weights: CascadeWeights = CascadeWeights()
+    exit_above: Fraction = 0.8
+    reduce_75_above: Fraction = 0.6
+    reduce_50_above: Fraction = 0.4
+    multipliers: dict[CascadeRecommendation, Fraction] = Field(
+        default_factory=lambda: {
+            CascadeRecommendation.EXIT: 0.0,
+            CascadeRecommendation.REDUCE_75: 0.25,
+            CascadeRecommendation.REDUCE_50: 0.5,
+            CascadeRecommendation.MONITOR: 1.0,
+        }
+    )
+
+    @model_validator(mode="after")
+    def _bands_descend(self) -> Self:
+        if not self.exit_above >= self.reduce_75_above >= self.reduce_50_above:
+            raise ValueError("cascade bands must satisfy exit_above >= reduce_75_above >= reduce_50_above")
+        missing = set(CascadeRecommendation) - set(self.multipliers)
+        if missing:
+            raise ValueError(f"cascade.multipliers lacks {sorted(missing)}")
+        m = self.multipliers
+        order = [CascadeRecommendation.EXIT, CascadeRecommendation.REDUCE_75,
+                 CascadeRecommendation.REDUCE_50, CascadeRecommendation.MONITOR]
+        if any(m[a] > m[b] for a, b in zip(order, order[1:], strict=False)):
+            raise ValueError("cascade.multipliers must not grow with cascade risk")
+        return self
+
+
+class RegimeConfig(Frozen):
+    """Seed 000 §11.2 hysteresis and regime multipliers."""
+
+    hysteresis_periods: Annotated[int, Field(ge=1, le=100)] = 3
+    transition_history: Annotated[int, Field(ge=1, le=1000)] = 10
+    multipliers: dict[Regime, Annotated[float, Field(ge=0.0, le=2.0)]] = Field(
+        default_factory=lambda: {
+            Regime.TRENDING_UP: 1.2,
+            Regime.TRENDING_DOWN: 0.8,
+            Regime.RANGING: 1.0,
+            Regime.HIGH_VOLATILITY: 0.6,
+            Regime.CRISIS: 0.2,
+        }
+    )
+
+    @model_validator(mode="after")
+    def _every_regime(self) -> Self:
+        missing = set(Regime) - set(self.multipliers)
+        if missing:
+            raise ValueError(f"regime.multipliers lacks {sorted(missing)}")
+        return self
+
+
+class SentimentConfig(Frozen):
+    weight: Fraction = 0.15
+
+
+class KellyConfig(Frozen):
+    kelly_fraction: Annotated[float, Field(gt=0.0, le=1.0)] = 0.25
+    prior_strength: Annotated[float, Field(gt=0.0, le=10_000.0)] = 10.0
+
+
+class ConformalConfig(Frozen):
+    coverage: Annotated[float, Field(gt=0.0, lt=1.0)] = 0.9
+    window: Annotated[int, Field(ge=1, le=10_000)] = 100
+    min_scale: Fraction = 0.2
+    full_size_width: PositiveFloat = 0.02
+
+
+class BudgetConfig(Frozen):
+    position_pct: Fraction = 0.15
+    strategy_pct: Fraction = 0.40
+    portfolio_pct: Fraction = 0.80
+
+
+class SizingConfig(Frozen):
+    """Everything that changes a decision; its hash is the `config_version`."""
+
+    cascade: CascadeConfig = CascadeConfig()
+    regime: RegimeConfig = RegimeConfig()
+    sentiment: SentimentConfig = SentimentConfig()
+    kelly: KellyConfig = KellyConfig()
+    conformal: ConformalConfig = ConformalConfig()
+    budgets: BudgetConfig = BudgetConfig()
+    portfolio_value_usd: PositiveFloat = 100_000.0
+    require_regime: bool = True
+    require_cascade: bool = True
+
+
+class InputsConfig(Frozen):
+    max_message_bytes: Annotated[int, Field(ge=256, le=16 * 1024 * 1024)] = 65_536
+
+
+class TopicsConfig(Frozen):
+    prefix: str = ""
+    partitions: Annotated[int, Field(ge=1, le=1024)] = 8
+    replication_factor: Annotated[int, Field(ge=1, le=7)] = 1
+
+
+class KafkaConfig(Frozen):
+    bootstrap_servers: str = "127.0.0.1:9092"
+    security_protocol: Literal["PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"] = "PLAINTEXT"
+    sasl_mechanism: Literal["PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512"] | None = None
+    sasl_username: str | None = None
+    sasl_password: SecretStr | None = None
+    ssl_cafile: str | None = None
+    fetch_max_wait_ms: Annotated[int, Field(ge=1, le=10_000)] = 100
+    session_timeout_s: Annotated[float, Field(ge=1.0, le=300.0)] = 6.0
+    heartbeat_interval_s: Annotated[float, Field(ge=0.1, le=60.0)] = 1.5
+    producer_linger_ms: Annotated[int, Field(ge=0, le=1000)] = 5
+    processing_guarantee: Literal["at_least_once", "exactly_once"] = "at_least_once"
+
+
+class WorkerConfig(Frozen):
+    app_id: str = "himari-l3"
+    data_dir: str = "var/worker"
+    web_port: Annotated[int, Field(ge=0, le=65535)] = 6066
+    metrics_port: Annotated[int, Field(ge=0, le=65535)] = 9108
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    batch_max: Annotated[int, Field(ge=1, le=100_000)] = 500
+    batch_within_s: Annotated[float, Field(gt=0.0, le=5.0)] = 0.01
+
+
+class Layer3Config(Frozen):
+    sizing: SizingConfig = SizingConfig()
+    inputs: InputsConfig = InputsConfig()
+    topics: TopicsConfig = TopicsConfig()
+    kafka: KafkaConfig = KafkaConfig()
+    worker: WorkerConfig = WorkerConfig()
+
+    @property
+    def config_version(self) -> str:
+        """Content hash of the sizing section: equal configs decide equally (not cached: copies differ)."""
+        canonical = orjson.dumps(self.sizing.model_dump(mode="json"), option=orjson.OPT_SORT_KEYS)
+        return hashlib.sha256(canonical).hexdigest()[:16]

@@ -1,0 +1,63 @@
+"""Split-conformal width of recent prediction errors and the size scale it implies (seed 000 §11.4)."""
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+from schemas.config import ConformalConfig
+from sizing.refs import InputRef, ref_dict
+
+
+@dataclass(frozen=True, slots=True)
+class ResidualWindow:
+    """What `residuals[strategy|symbol]` holds: the latest |realized − predicted| values."""
+
+    residuals: tuple[float, ...] = ()
+    source: InputRef | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"residuals": list(self.residuals), "source": ref_dict(self.source)}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> "ResidualWindow":
+        return cls(tuple(float(r) for r in data["residuals"]), InputRef.from_dict(data.get("source")))
+
+
+def add_residual(
+    window: ResidualWindow,
+    predicted: float | None,
+    realized: float,
+    cfg: ConformalConfig,
+    source: InputRef | None,
+) -> ResidualWindow:
+    """Append |realized − predicted|; an outcome without a prediction leaves the window as is."""
+    if predicted is None:
+        return window
+    residual = abs(realized - predicted)
+    return ResidualWindow((*window.residuals, residual)[-cfg.window :], source)
+
+
+def quantile(residuals: tuple[float, ...], coverage: float) -> float:
+    """q̂ = the ⌈(n+1)·coverage⌉-th smallest residual, the largest one while n is too small."""
+    n = len(residuals)
+    if n == 0:
+        return 0.0
+    rank = min(n, math.ceil((n + 1) * coverage))
+    return sorted(residuals)[rank - 1]
+
+
+@dataclass(frozen=True, slots=True)
+class ConformalScale:
+    scale: float
+    diagnostics: dict[str, Any]
+
+
+def scale(window: ResidualWindow | None, cfg: ConformalConfig) -> ConformalScale:
+    """Full size while q̂ ≤ full_size_width, then full_size_width / q̂, never below min_scale."""
+    residuals = () if window is None else window.residuals[-cfg.window :]
+    q_hat = quantile(residuals, cfg.coverage)
+    value = 1.0 if q_hat <= cfg.full_size_width else max(cfg.min_scale, cfg.full_size_width / q_hat)
+    return ConformalScale(
+        value,
+        {"quantile": q_hat, "scale": value, "n_residuals": len(residuals), "coverage": cfg.coverage},
+    )

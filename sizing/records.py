@@ -1,0 +1,107 @@
+"""Build the wire records (sized, decision) from core results; ids derive from input offsets."""
+
+import hashlib
+from typing import Any
+
+from schemas.enums import Action
+from schemas.messages import TacticalSignal
+from sizing.portfolio_sizing import PortfolioSize, PortfolioState, Stage1Input
+from sizing.refs import InputRef, ref_dict
+from sizing.strategy_sizing import StrategySize, SymbolView
+
+_DECISION_SALT = b"himari.l3.decision/"
+
+
+def decision_id(trigger: InputRef) -> str:
+    """Deterministic: the same input offset always names the same decision."""
+    name = f"{trigger.topic}/{trigger.partition}/{trigger.offset}".encode()
+    return hashlib.blake2b(_DECISION_SALT + name, digest_size=16).hexdigest()
+
+
+def correlation_id(given: str | None, trigger: InputRef) -> str:
+    return given if given is not None else f"{trigger.topic}/{trigger.partition}/{trigger.offset}"
+
+
+def view_reads(view: SymbolView) -> dict[str, dict[str, Any] | None]:
+    """Lineage of a stage-1 join: the last input applied to each table entry read."""
+    return {
+        "cascade": ref_dict(view.cascade.source) if view.cascade else None,
+        "regime": ref_dict(view.regime.source) if view.regime else None,
+        "sentiment": ref_dict(view.sentiment.source) if view.sentiment else None,
+        "posterior": ref_dict(view.posterior.source) if view.posterior else None,
+        "residuals": ref_dict(view.residuals.source) if view.residuals else None,
+    }
+
+
+def sized_record(
+    signal: TacticalSignal,
+    trigger: InputRef,
+    result: StrategySize,
+    view: SymbolView,
+    config_version: str,
+) -> dict[str, Any]:
+    return {
+        "decision_id": decision_id(trigger),
+        "correlation_id": correlation_id(signal.correlation_id, trigger),
+        "trigger": trigger.as_dict(),
+        "strategy_id": signal.strategy_id,
+        "symbol": signal.symbol,
+        "portfolio_id": signal.portfolio_id,
+        "timestamp_ns": signal.timestamp_ns,
+        "action": signal.action,
+        "price": signal.price,
+        "fraction": result.fraction,
+        "waterfall": [s.as_dict() for s in result.waterfall],
+        "reasons": list(result.reasons),
+        "components": result.components,
+        "recommendation": result.recommendation,
+        "regime": result.regime,
+        "reads": view_reads(view),
+        "config_version": config_version,
+    }
+
+
+def stage1_input(sized: dict[str, Any]) -> Stage1Input:
+    return Stage1Input(
+        action=Action(sized["action"]),
+        price=float(sized["price"]),
+        fraction=float(sized["fraction"]),
+        waterfall=tuple((s["step"], float(s["fraction"]), s["multiplier"]) for s in sized["waterfall"]),
+        reasons=tuple(sized["reasons"]),
+    )
+
+
+def decision_record(
+    sized: dict[str, Any],
+    result: PortfolioSize,
+    portfolio: PortfolioState | None,
+    config_version: str,
+    processed_at_ns: int,
+) -> dict[str, Any]:
+    components = dict(sized["components"])
+    components["budgets"] = result.budgets
+    reads = dict(sized["reads"])
+    reads["portfolio"] = ref_dict(portfolio.source) if portfolio else None
+    return {
+        "decision_id": sized["decision_id"],
+        "correlation_id": sized["correlation_id"],
+        "schema_version": 1,
+        "strategy_id": sized["strategy_id"],
+        "symbol": sized["symbol"],
+        "portfolio_id": sized["portfolio_id"],
+        "timestamp_ns": sized["timestamp_ns"],
+        "action": sized["action"],
+        "side": result.side.value,
+        "strategy_size_usd": result.strategy_size_usd,
+        "target_position_usd": result.target_position_usd,
+        "target_quantity": result.target_quantity,
+        "recommendation": sized["recommendation"],
+        "regime": sized["regime"],
+        "trading_state": result.trading_state.value,
+        "reasons": result.reasons,
+        "waterfall": result.waterfall,
+        "components": components,
+        "lineage": {"trigger": sized["trigger"], "reads": reads},
+        "config_version": config_version,
+        "processed_at_ns": processed_at_ns,
+    }

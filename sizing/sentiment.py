@@ -1,0 +1,74 @@
+"""Sentiment penalty (seed 000 §11.3): contradicting sentiment lowers confidence."""
+
+from dataclasses import dataclass
+from typing import Any
+
+from schemas.config import SentimentConfig
+from schemas.enums import BEARISH_ACTIONS, BULLISH_ACTIONS, Action, Trend
+from sizing.refs import InputRef, ref_dict
+
+
+@dataclass(frozen=True, slots=True)
+class SentimentReading:
+    """What `sentiment[symbol]` holds, or a signal's own sentiment fields."""
+
+    trend: Trend
+    strength: float
+    timestamp_ns: int
+    source: InputRef | None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "trend": self.trend,
+            "strength": self.strength,
+            "as_of_ns": self.timestamp_ns,
+            "source": ref_dict(self.source),
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> "SentimentReading":
+        return cls(
+            trend=Trend(data["trend"]),
+            strength=float(data["strength"]),
+            timestamp_ns=int(data["as_of_ns"]),
+            source=InputRef.from_dict(data.get("source")),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class SentimentAdjustment:
+    confidence: float
+    penalty: float
+    diagnostics: dict[str, Any]
+
+
+def contradicts(action: Action, trend: Trend) -> bool:
+    return (action in BULLISH_ACTIONS and trend is Trend.BEARISH) or (
+        action in BEARISH_ACTIONS and trend is Trend.BULLISH
+    )
+
+
+def adjust(
+    confidence: float,
+    action: Action,
+    reading: SentimentReading | None,
+    origin: str,
+    cfg: SentimentConfig,
+) -> SentimentAdjustment:
+    """Confidence minus weight × strength when sentiment contradicts the action."""
+    if reading is None:
+        return SentimentAdjustment(confidence, 0.0, {"sentiment_adjustment": "N/A"})
+    penalty = cfg.weight * reading.strength if contradicts(action, reading.trend) else 0.0
+    adjusted = max(0.0, confidence - penalty)
+    return SentimentAdjustment(
+        adjusted,
+        penalty,
+        {
+            "origin": origin,
+            "sentiment_trend": reading.trend,
+            "sentiment_strength": reading.strength,
+            "alignment_penalty": penalty,
+            "original_confidence": confidence,
+            "adjusted_confidence": adjusted,
+        },
+    )

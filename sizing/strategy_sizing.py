@@ -1,0 +1,160 @@
+"""Stage 1: size one tactical signal as a fraction of equity, stage by stage."""
+
+from dataclasses import dataclass
+from typing import Any
+
+from schemas.config import SizingConfig
+from schemas.enums import BULLISH_ACTIONS, Action, CascadeRecommendation, Reason, Regime
+from schemas.messages import TacticalSignal
+from sizing import cascade, conformal, kelly, regime_hysteresis, sentiment
+from sizing.cascade import CascadeAssessment
+from sizing.conformal import ResidualWindow
+from sizing.kelly import OutcomeStats
+from sizing.regime_hysteresis import RegimeState
+from sizing.sentiment import SentimentReading
+
+_CASCADE_REASONS = {
+    CascadeRecommendation.EXIT: Reason.CASCADE_EXIT,
+    CascadeRecommendation.REDUCE_75: Reason.CASCADE_REDUCE_75,
+    CascadeRecommendation.REDUCE_50: Reason.CASCADE_REDUCE_50,
+}
+
+
+@dataclass(frozen=True, slots=True)
+class SymbolView:
+    """The table entries a signal is joined with, as of the moment it is sized."""
+
+    cascade: CascadeAssessment | None
+    regime: RegimeState | None
+    sentiment: SentimentReading | None
+    posterior: OutcomeStats | None
+    residuals: ResidualWindow | None
+
+
+@dataclass(frozen=True, slots=True)
+class Step:
+    step: str
+    fraction: float
+    multiplier: float | None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"step": self.step, "fraction": self.fraction, "multiplier": self.multiplier}
+
+
+@dataclass(frozen=True, slots=True)
+class StrategySize:
+    """Stage-1 result: the strategy's size as a fraction of equity, and why."""
+
+    fraction: float
+    waterfall: tuple[Step, ...]
+    reasons: tuple[Reason, ...]
+    components: dict[str, Any]
+    recommendation: CascadeRecommendation | None
+    regime: Regime | None
+
+
+def confirmed_regime(view: SymbolView) -> Regime | None:
+    return None if view.regime is None else view.regime.current
+
+
+def _signal_diagnostics(signal: TacticalSignal) -> dict[str, Any]:
+    return {
+        "confidence": signal.confidence,
+        "risk_score": signal.risk_score,
+        "l2_regime": None if signal.regime is None else signal.regime.value,
+        "signal_strength": signal.signal_strength,
+    }
+
+
+def _context(signal: TacticalSignal, view: SymbolView, cfg: SizingConfig) -> dict[str, Any]:
+    comp: dict[str, Any] = {"signal": _signal_diagnostics(signal)}
+    if view.regime is not None:
+        comp["regime"] = view.regime.diagnostics(cfg.regime.hysteresis_periods)
+    if view.cascade is not None:
+        comp["cascade"] = view.cascade.diagnostics()
+    return comp
+
+
+def _zero(
+    reason: Reason, step: str, comp: dict[str, Any], view: SymbolView
+) -> StrategySize:
+    rec = None if view.cascade is None else view.cascade.recommendation
+    return StrategySize(0.0, (Step(step, 0.0, None),), (reason,), comp, rec, confirmed_regime(view))
+
+
+def _sentiment_reading(signal: TacticalSignal, view: SymbolView) -> tuple[SentimentReading | None, str]:
+    if signal.sentiment_trend is not None and signal.sentiment_strength is not None:
+        own = SentimentReading(signal.sentiment_trend, signal.sentiment_strength, signal.timestamp_ns, None)
+        return own, "signal"
+    return view.sentiment, "table"
+
+
+def _kelly(signal: TacticalSignal, confidence: float, view: SymbolView, cfg: SizingConfig) -> kelly.KellyEstimate:
+    mu, sigma = signal.expected_return, signal.predicted_volatility
+    if mu is not None and sigma is not None:
+        direction = 1.0 if signal.action in BULLISH_ACTIONS else -1.0
+        return kelly.continuous(confidence, direction * mu, sigma)
+    return kelly.binary(view.posterior or OutcomeStats(), confidence, cfg.kelly)
+
+
+def size(signal: TacticalSignal, view: SymbolView, cfg: SizingConfig) -> StrategySize:
+    """Sentiment → Kelly → conformal → regime → cascade → position budget; fails closed."""
+    comp = _context(signal, view, cfg)
+    if signal.action is Action.HOLD:
+        return _zero(Reason.HOLD, "hold", comp, view)
+    regime = confirmed_regime(view)
+    if regime is None and cfg.require_regime:
+        return _zero(Reason.NO_REGIME, "regime", comp, view)
+    if view.cascade is None and cfg.require_cascade:
+        return _zero(Reason.NO_CASCADE, "cascade", comp, view)
+
+    reading, origin = _sentiment_reading(signal, view)
+    adj = sentiment.adjust(signal.confidence, signal.action, reading, origin, cfg.sentiment)
+    comp["sentiment"] = adj.diagnostics
+    reasons: list[Reason] = [Reason.SENTIMENT_CONTRADICTION] if adj.penalty > 0.0 else []
+    if adj.confidence <= 0.0:
+        return _zero(Reason.ZERO_CONFIDENCE, "sentiment", comp, view)
+
+    est = _kelly(signal, adj.confidence, view, cfg)
+    base = cfg.kelly.kelly_fraction * est.f_star
+    comp["kelly"] = {**est.diagnostics, "kelly_fraction": cfg.kelly.kelly_fraction, "fraction": base}
+    if base <= 0.0:
+        comp["kelly"]["fraction"] = 0.0
+        return _zero(Reason.NON_POSITIVE_EDGE, "kelly", comp, view)
+
+    cap = cfg.budgets.position_pct
+    steps = [Step("kelly", base, None)]
+    if base > cap:
+        reasons.append(Reason.POSITION_BUDGET)
+        steps.append(Step("kelly_cap", cap, cap / base))
+    fraction = min(base, cap)
+
+    conf = conformal.scale(view.residuals, cfg.conformal)
+    comp["conformal"] = conf.diagnostics
+    fraction *= conf.scale
+    steps.append(Step("conformal", fraction, conf.scale))
+    if conf.scale < 1.0:
+        reasons.append(Reason.CONFORMAL_WIDTH)
+
+    r_mult = 1.0 if regime is None else regime_hysteresis.multiplier(regime, cfg.regime)
+    comp.setdefault("regime", {})["multiplier"] = r_mult
+    fraction *= r_mult
+    steps.append(Step("regime", fraction, r_mult))
+    if r_mult < 1.0:
+        reasons.append(Reason.REGIME_REDUCTION)
+
+    rec = None if view.cascade is None else view.cascade.recommendation
+    c_mult = 1.0 if rec is None else cascade.multiplier(rec, cfg.cascade)
+    comp.setdefault("cascade", {})["multiplier"] = c_mult
+    fraction *= c_mult
+    steps.append(Step("cascade", fraction, c_mult))
+    if rec in _CASCADE_REASONS:
+        reasons.append(_CASCADE_REASONS[rec])
+
+    # The regime multiplier can exceed 1, so the budget is enforced once more at the end.
+    if fraction > cap:
+        steps.append(Step("position_budget", cap, cap / fraction))
+        fraction = cap
+        if Reason.POSITION_BUDGET not in reasons:
+            reasons.append(Reason.POSITION_BUDGET)
+    return StrategySize(fraction, tuple(steps), tuple(reasons), comp, rec, regime)

@@ -1,0 +1,1 @@
+"""The Faust shell: app, topics, tables, codecs, dead-lettering and metrics."""
