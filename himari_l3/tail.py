@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import orjson
-from aiokafka import AIOKafkaConsumer, TopicPartition
+from aiokafka import AIOKafkaConsumer
 
 from himari_l3 import kafka_clients
 from schemas.config import Layer3Config
@@ -22,14 +22,12 @@ def _clock(ns: Any) -> str:
 
 async def assign_all(consumer: AIOKafkaConsumer, topic: str, from_beginning: bool, wait_s: float = 60.0) -> None:
     """Own every partition (no group), positioned at the start or at the current end."""
+    consumer.subscribe([topic])  # without a group id, aiokafka assigns every partition itself
     deadline = time.monotonic() + wait_s
-    while not (partitions := consumer.partitions_for_topic(topic)):
+    while not (tps := consumer.assignment()):
         if time.monotonic() > deadline:
             raise StreamError(f"topic {topic} does not exist (is the worker running?)")
-        await consumer.topics()  # refreshes metadata
-        await asyncio.sleep(0.5)
-    tps = [TopicPartition(topic, p) for p in sorted(partitions)]
-    consumer.assign(tps)
+        await asyncio.sleep(0.1)
     if from_beginning:
         await consumer.seek_to_beginning(*tps)
     else:

@@ -25,6 +25,7 @@ class ErrorType(StrEnum):
     INVALID_VALUE = "invalid_value"
     KEY_MISSING = "key_missing"
     KEY_MISMATCH = "key_mismatch"
+    PROCESSING_ERROR = "processing_error"
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,0 +1,1 @@
+"""Faust agents: read tables, call the core, write tables, send. Nothing else."""

@@ -1,0 +1,102 @@
+"""Agent on the per-symbol inputs: update cascade/regime/sentiment/posterior/residual tables,
+and size tactical signals (stage 1) against them, as of now."""
+
+import logging
+from typing import Any
+
+import faust
+
+from agents.batching import consume, decode_input, guarded
+from schemas.messages import OnChainSignal, RegimeObservation, SentimentObservation, TacticalSignal, TradeOutcome
+from schemas.topics import Topic
+from sizing import records, state_updates, strategy_sizing
+from sizing.refs import InputRef
+from sizing.strategy_sizing import SymbolView
+from streams import metrics
+from streams.outbox import Outbox
+from streams.runtime import Runtime
+from streams.tables import fenced
+
+log = logging.getLogger(__name__)
+
+
+def on_onchain(msg: OnChainSignal, ref: InputRef, rt: Runtime, out: Outbox) -> None:
+    table = rt.tables.cascade
+    if not fenced(table.data.get(msg.symbol), ref):
+        out.put(table, msg.symbol, state_updates.on_onchain(msg, rt.sizing, ref), ref.partition)
+
+
+def on_regime(msg: RegimeObservation, ref: InputRef, rt: Runtime, out: Outbox) -> None:
+    table = rt.tables.regime
+    state = table.data.get(msg.symbol)
+    if not fenced(state, ref):
+        out.put(table, msg.symbol, state_updates.on_regime(msg, state, rt.sizing, ref), ref.partition)
+
+
+def on_sentiment(msg: SentimentObservation, ref: InputRef, rt: Runtime, out: Outbox) -> None:
+    table = rt.tables.sentiment
+    if not fenced(table.data.get(msg.symbol), ref):
+        out.put(table, msg.symbol, state_updates.on_sentiment(msg, ref), ref.partition)
+
+
+def on_outcome(msg: TradeOutcome, ref: InputRef, rt: Runtime, out: Outbox) -> None:
+    t = rt.tables
+    regime = state_updates.outcome_regime(msg, t.regime.data.get(msg.symbol))
+    p_key = None if regime is None else state_updates.posterior_key(msg.strategy_id, msg.symbol, regime)
+    stats = None if p_key is None else t.posterior.data.get(p_key)
+    r_key = state_updates.residual_key(msg.strategy_id, msg.symbol)
+    window = t.residuals.data.get(r_key)
+    update = state_updates.on_outcome(msg, regime, stats, window, rt.sizing, ref)
+    if update.posterior_key is None:
+        log.warning("outcome %s has no regime and %s has none confirmed: posterior not updated", ref, msg.symbol)
+    elif not fenced(stats, ref):
+        out.put(t.posterior, update.posterior_key, update.posterior, ref.partition)
+    if update.residuals is not window and not fenced(window, ref):
+        out.put(t.residuals, r_key, update.residuals, ref.partition)
+
+
+def symbol_view(sig: TacticalSignal, rt: Runtime) -> SymbolView:
+    t = rt.tables
+    regime = t.regime.data.get(sig.symbol)
+    confirmed = None if regime is None else regime.current
+    p_key = None if confirmed is None else state_updates.posterior_key(sig.strategy_id, sig.symbol, confirmed)
+    return SymbolView(
+        cascade=t.cascade.data.get(sig.symbol),
+        regime=regime,
+        sentiment=t.sentiment.data.get(sig.symbol),
+        posterior=None if p_key is None else t.posterior.data.get(p_key),
+        residuals=t.residuals.data.get(state_updates.residual_key(sig.strategy_id, sig.symbol)),
+    )
+
+
+def on_tactical(sig: TacticalSignal, ref: InputRef, rt: Runtime, out: Outbox) -> None:
+    view = symbol_view(sig, rt)
+    result = strategy_sizing.size(sig, view, rt.sizing)
+    out.send(rt.names[Topic.SIZED], sig.portfolio_id.encode(), records.sized_record(sig, ref, result, view, rt.version))
+
+
+APPLY: dict[Topic, Any] = {
+    Topic.ONCHAIN: guarded(on_onchain),
+    Topic.REGIME: guarded(on_regime),
+    Topic.SENTIMENT: guarded(on_sentiment),
+    Topic.OUTCOMES: guarded(on_outcome),
+    Topic.TACTICAL: guarded(on_tactical),
+}
+
+
+def handle(message: Any, rt: Runtime, out: Outbox) -> None:
+    decoded = decode_input(message, rt, out)
+    if decoded is not None:
+        msg, ref = decoded
+        metrics.INPUTS.labels(message.topic).inc()
+        APPLY[rt.topics[message.topic]](msg, ref, rt, out)
+
+
+def register(app: faust.App, rt: Runtime) -> Any:
+    topic = app.topic(*(rt.names[t] for t in APPLY), key_serializer="raw", value_serializer="raw")
+
+    @app.agent(topic, name="symbol_inputs")
+    async def symbol_inputs(stream: Any) -> None:
+        await consume(stream, rt, handle)
+
+    return symbol_inputs

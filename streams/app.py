@@ -1,0 +1,60 @@
+"""The Faust app, configured from the validated Layer3Config."""
+
+from typing import Any
+
+import faust
+from faust.transport.drivers import TRANSPORTS
+
+from schemas.config import KafkaConfig, Layer3Config
+
+TRANSPORTS.aliases.setdefault("himari", "streams.transport:Transport")
+
+
+def broker_url(bootstrap_servers: str) -> str:
+    hosts = [h.strip() for h in bootstrap_servers.split(",") if h.strip()]
+    return "himari://" + ";".join(hosts)
+
+
+def credentials(cfg: KafkaConfig) -> Any:
+    if cfg.sasl_mechanism:
+        password = cfg.sasl_password.get_secret_value() if cfg.sasl_password else ""
+        ssl_context = None
+        if cfg.security_protocol == "SASL_SSL":
+            import ssl
+
+            ssl_context = ssl.create_default_context(cafile=cfg.ssl_cafile)
+        return faust.SASLCredentials(
+            username=cfg.sasl_username, password=password, mechanism=cfg.sasl_mechanism, ssl_context=ssl_context
+        )
+    if cfg.security_protocol == "SSL":
+        import ssl
+
+        return faust.SSLCredentials(ssl.create_default_context(cafile=cfg.ssl_cafile))
+    return None
+
+
+def create_app(cfg: Layer3Config, **overrides: Any) -> faust.App:
+    """One app per worker process; tables live in memory and recover from their changelogs."""
+    settings: dict[str, Any] = {
+        "broker": broker_url(cfg.kafka.bootstrap_servers),
+        "broker_credentials": credentials(cfg.kafka),
+        "store": "memory://",
+        "topic_partitions": cfg.topics.partitions,
+        "topic_replication_factor": cfg.topics.replication_factor,
+        "broker_session_timeout": cfg.kafka.session_timeout_s,
+        "broker_heartbeat_interval": cfg.kafka.heartbeat_interval_s,
+        "producer_linger": cfg.kafka.producer_linger_ms / 1000.0,
+        "producer_acks": -1,
+        "processing_guarantee": cfg.kafka.processing_guarantee,
+        "consumer_auto_offset_reset": "earliest",
+        "table_standby_replicas": 0,
+        "web_enabled": cfg.worker.web_port > 0,
+        "web_port": cfg.worker.web_port,
+        "web_bind": "127.0.0.1",
+        "datadir": cfg.worker.data_dir,
+        "stream_wait_empty": False,
+    }
+    settings.update(overrides)
+    app = faust.App(cfg.worker.app_id, **settings)
+    app.fetch_max_wait_ms = cfg.kafka.fetch_max_wait_ms  # read by streams.transport
+    return app

@@ -1,0 +1,69 @@
+"""The worker's tables (DESIGN §4) and offset-fenced, batched writes to them."""
+
+from dataclasses import dataclass
+from typing import Any
+
+import faust
+from faust.serializers import codecs
+
+from sizing.cascade import CascadeAssessment
+from sizing.conformal import ResidualWindow
+from sizing.kelly import OutcomeStats
+from sizing.portfolio_sizing import PortfolioState
+from sizing.refs import InputRef
+from sizing.regime_hysteresis import RegimeState
+from sizing.sentiment import SentimentReading
+from streams.codecs import StateCodec
+
+
+class Utf8Codec(codecs.Codec):
+    """Table keys are str in memory and UTF-8 on the changelog."""
+
+    def _dumps(self, obj: Any) -> bytes:
+        return str(obj).encode()
+
+    def _loads(self, s: bytes) -> Any:
+        return s.decode()
+
+
+TABLE_STATES: dict[str, Any] = {
+    "cascade": CascadeAssessment,
+    "regime": RegimeState,
+    "sentiment": SentimentReading,
+    "posterior": OutcomeStats,
+    "residuals": ResidualWindow,
+    "portfolio": PortfolioState,
+}
+
+
+@dataclass(frozen=True)
+class Tables:
+    cascade: faust.Table
+    regime: faust.Table
+    sentiment: faust.Table
+    posterior: faust.Table
+    residuals: faust.Table
+    portfolio: faust.Table
+
+
+def create_tables(app: faust.App, partitions: int) -> Tables:
+    made = {
+        name: app.Table(
+            name,
+            partitions=partitions,
+            schema=faust.Schema(key_serializer=Utf8Codec(), value_serializer=StateCodec(state_cls)),
+        )
+        for name, state_cls in TABLE_STATES.items()
+    }
+    return Tables(**made)
+
+
+def fenced(entry: Any, ref: InputRef) -> bool:
+    """True when `ref` (or a later input of its partition) was already applied to `entry`."""
+    source: InputRef | None = None if entry is None else entry.source
+    return (
+        source is not None
+        and source.offset >= ref.offset
+        and source.partition == ref.partition
+        and source.topic == ref.topic
+    )

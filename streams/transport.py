@@ -1,0 +1,36 @@
+"""The aiokafka transport with a configurable fetch wait (faust hard-codes 1,500 ms).
+
+Registered under the `himari://` broker scheme (see `streams.app.broker_url`).
+"""
+
+from typing import Any
+
+import aiokafka
+from faust.transport.drivers import aiokafka as faust_aiokafka
+
+DEFAULT_FETCH_MAX_WAIT_MS = 100
+
+
+class ConsumerThread(faust_aiokafka.AIOKafkaConsumerThread):
+    def _fetch_wait(self) -> int:
+        return int(getattr(self.app, "fetch_max_wait_ms", DEFAULT_FETCH_MAX_WAIT_MS))
+
+    def _create_worker_consumer(self, transport: Any) -> aiokafka.AIOKafkaConsumer:
+        consumer = super()._create_worker_consumer(transport)
+        # Read by aiokafka when its fetcher starts, so setting it before start() is enough.
+        consumer._fetch_max_wait_ms = self._fetch_wait()
+        return consumer
+
+    def _create_client_consumer(self, transport: Any) -> aiokafka.AIOKafkaConsumer:
+        consumer = super()._create_client_consumer(transport)
+        consumer._fetch_max_wait_ms = self._fetch_wait()
+        return consumer
+
+
+class Consumer(faust_aiokafka.Consumer):
+    def _new_consumer_thread(self) -> ConsumerThread:
+        return ConsumerThread(self, loop=self.loop, beacon=self.beacon)
+
+
+class Transport(faust_aiokafka.Transport):
+    Consumer = Consumer
