@@ -34,6 +34,7 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy --strict sizing schemas
+	$(BIN)/mypy streams agents himari_l3
 
 format: $(STAMP)
 	$(BIN)/ruff format .

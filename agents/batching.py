@@ -1,11 +1,12 @@
 """The one consume loop every agent uses: batch, handle each record, deliver, then ack."""
 
 import logging
-from collections.abc import Callable
+import os
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
-from faust.types import StreamT
-
+import faust
 from pydantic import BaseModel
 
 from schemas.topics import CONTRACT, Topic
@@ -20,7 +21,18 @@ log = logging.getLogger(__name__)
 Handler = Callable[[Any, Runtime, Outbox], None]
 
 
-async def consume(stream: StreamT[Any], runtime: Runtime, handle: Handler) -> None:
+def stop_now(exc: BaseException) -> None:
+    """End the process without a graceful stop: unacked inputs must come again from the broker.
+
+    Letting the exception reach faust is worse: a crashed take loop can leave faust acking
+    (and committing) inputs nobody processed.
+    """
+    log.critical("delivery failed, exiting so the batch's inputs are redelivered: %r", exc)
+    logging.shutdown()
+    os._exit(70)
+
+
+async def consume(stream: faust.Stream[Any], runtime: Runtime, handle: Handler) -> None:
     """At-least-once: a batch's inputs are acked only after all its sends are acknowledged."""
     worker = runtime.config.worker
     outbox = Outbox()
@@ -29,23 +41,27 @@ async def consume(stream: StreamT[Any], runtime: Runtime, handle: Handler) -> No
             handle(event.message, runtime, outbox)
         try:
             await outbox.deliver(runtime.app.producer)
-        except Exception as exc:
-            # Unacked inputs must be redelivered, which only a restart does: crash, don't skip.
-            log.critical("delivery failed; stopping the worker so its inputs are redelivered: %r", exc)
-            await runtime.app.crash(exc)
+        except BaseException as exc:
+            stop_now(exc)
             raise
         for event in events:
             await stream.ack(event)
 
 
-def decode_input(message: Any, runtime: Runtime, outbox: Outbox) -> tuple[BaseModel, InputRef] | None:
+def decode_input(
+    message: Any, runtime: Runtime, outbox: Outbox
+) -> tuple[BaseModel, InputRef] | None:
     """The validated message and its reference, or None after dead-lettering it."""
     topic = runtime.topics[message.topic]
     contract = CONTRACT[topic]
     ref = InputRef(message.topic, message.partition, message.offset)
     assert contract.model is not None and contract.key_field is not None
     decoded = decode(
-        message.value, message.key, contract.model, contract.key_field, runtime.config.inputs.max_message_bytes
+        message.value,
+        message.key,
+        contract.model,
+        contract.key_field,
+        runtime.config.inputs.max_message_bytes,
     )
     if isinstance(decoded, Rejection):
         reject(message, ref, runtime, outbox, decoded)
@@ -58,17 +74,19 @@ def reject(message: Any, ref: InputRef, runtime: Runtime, outbox: Outbox, why: R
     metrics.DEAD_LETTERS.labels(ref.topic, why.error_type.value).inc()
 
 
-def guarded(apply: Callable[[Any, InputRef, Runtime, Outbox], None]) -> Callable[[Any, InputRef, Runtime, Outbox], None]:
-    """A bug met by one valid input dead-letters that input instead of stopping the worker."""
-
-    def run(msg: Any, ref: InputRef, runtime: Runtime, outbox: Outbox) -> None:
-        try:
-            apply(msg, ref, runtime, outbox)
-        except Exception as exc:
-            log.exception("processing %s failed", ref)
-            raw = msg.model_dump_json().encode() if isinstance(msg, BaseModel) else None
-            why = Rejection(ErrorType.PROCESSING_ERROR, f"internal error while processing: {exc!r}")
-            outbox.dead_letter(runtime.names[Topic.DEADLETTER], ref, None, raw, why)
-            metrics.DEAD_LETTERS.labels(ref.topic, why.error_type.value).inc()
-
-    return run
+@contextmanager
+def dead_letter_on_error(
+    message: Any, ref: InputRef, runtime: Runtime, outbox: Outbox
+) -> Iterator[None]:
+    """A bug met by one valid input dead-letters that input (original key and bytes) and goes on."""
+    try:
+        yield
+    except Exception as exc:
+        log.exception("processing %s failed", ref)
+        reject(
+            message,
+            ref,
+            runtime,
+            outbox,
+            Rejection(ErrorType.PROCESSING_ERROR, f"internal error: {exc!r}"),
+        )

@@ -7,7 +7,7 @@ from typing import Any
 import faust
 import orjson
 
-from agents.batching import consume, decode_input, guarded, reject
+from agents.batching import consume, dead_letter_on_error, decode_input, reject
 from schemas.messages import PortfolioSnapshot
 from schemas.topics import Topic
 from sizing import portfolio_sizing, records
@@ -34,28 +34,39 @@ def on_sized(sized: dict[str, Any], ref: InputRef, rt: Runtime, out: Outbox) -> 
     metrics.LATENCY.observe(max(0.0, (decision["processed_at_ns"] - sized["timestamp_ns"]) / 1e9))
 
 
-_on_snapshot = guarded(on_snapshot)
-_on_sized = guarded(on_sized)
-
-
 def handle(message: Any, rt: Runtime, out: Outbox) -> None:
     if rt.topics[message.topic] is Topic.SIZED:
         ref = InputRef(message.topic, message.partition, message.offset)
         try:
             sized = orjson.loads(message.value)
         except orjson.JSONDecodeError as exc:
-            reject(message, ref, rt, out, Rejection(ErrorType.INVALID_JSON, f"sized record is not JSON: {exc}"))
+            reject(
+                message,
+                ref,
+                rt,
+                out,
+                Rejection(ErrorType.INVALID_JSON, f"sized record is not JSON: {exc}"),
+            )
             return
-        _on_sized(sized, ref, rt, out)
+        with dead_letter_on_error(message, ref, rt, out):
+            on_sized(sized, ref, rt, out)
         return
     decoded = decode_input(message, rt, out)
     if decoded is not None:
         metrics.INPUTS.labels(message.topic).inc()
-        _on_snapshot(decoded[0], decoded[1], rt, out)
+        snap, ref = decoded
+        assert isinstance(snap, PortfolioSnapshot)
+        with dead_letter_on_error(message, ref, rt, out):
+            on_snapshot(snap, ref, rt, out)
 
 
 def register(app: faust.App, rt: Runtime) -> Any:
-    topic = app.topic(rt.names[Topic.PORTFOLIO], rt.names[Topic.SIZED], key_serializer="raw", value_serializer="raw")
+    topic = app.topic(
+        rt.names[Topic.PORTFOLIO],
+        rt.names[Topic.SIZED],
+        key_serializer="raw",
+        value_serializer="raw",
+    )
 
     @app.agent(topic, name="portfolio_inputs")
     async def portfolio_inputs(stream: Any) -> None:

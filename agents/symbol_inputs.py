@@ -6,8 +6,14 @@ from typing import Any
 
 import faust
 
-from agents.batching import consume, decode_input, guarded
-from schemas.messages import OnChainSignal, RegimeObservation, SentimentObservation, TacticalSignal, TradeOutcome
+from agents.batching import consume, dead_letter_on_error, decode_input
+from schemas.messages import (
+    OnChainSignal,
+    RegimeObservation,
+    SentimentObservation,
+    TacticalSignal,
+    TradeOutcome,
+)
 from schemas.topics import Topic
 from sizing import records, state_updates, strategy_sizing
 from sizing.refs import InputRef
@@ -30,7 +36,9 @@ def on_regime(msg: RegimeObservation, ref: InputRef, rt: Runtime, out: Outbox) -
     table = rt.tables.regime
     state = table.data.get(msg.symbol)
     if not fenced(state, ref):
-        out.put(table, msg.symbol, state_updates.on_regime(msg, state, rt.sizing, ref), ref.partition)
+        out.put(
+            table, msg.symbol, state_updates.on_regime(msg, state, rt.sizing, ref), ref.partition
+        )
 
 
 def on_sentiment(msg: SentimentObservation, ref: InputRef, rt: Runtime, out: Outbox) -> None:
@@ -41,25 +49,38 @@ def on_sentiment(msg: SentimentObservation, ref: InputRef, rt: Runtime, out: Out
 
 def on_outcome(msg: TradeOutcome, ref: InputRef, rt: Runtime, out: Outbox) -> None:
     t = rt.tables
-    regime = state_updates.outcome_regime(msg, t.regime.data.get(msg.symbol))
-    p_key = None if regime is None else state_updates.posterior_key(msg.strategy_id, msg.symbol, regime)
-    stats = None if p_key is None else t.posterior.data.get(p_key)
     r_key = state_updates.residual_key(msg.strategy_id, msg.symbol)
     window = t.residuals.data.get(r_key)
+    # Every outcome writes its (strategy, symbol) window, so the window fences it; the posterior
+    # entry cannot, since the regime that picks it may have moved since the first delivery.
+    if fenced(window, ref):
+        return
+    regime = state_updates.outcome_regime(msg, t.regime.data.get(msg.symbol))
+    p_key = (
+        None if regime is None else state_updates.posterior_key(msg.strategy_id, msg.symbol, regime)
+    )
+    stats = None if p_key is None else t.posterior.data.get(p_key)
     update = state_updates.on_outcome(msg, regime, stats, window, rt.sizing, ref)
     if update.posterior_key is None:
-        log.warning("outcome %s has no regime and %s has none confirmed: posterior not updated", ref, msg.symbol)
-    elif not fenced(stats, ref):
+        log.warning(
+            "outcome %s has no regime and %s has none confirmed: posterior not updated",
+            ref,
+            msg.symbol,
+        )
+    else:
         out.put(t.posterior, update.posterior_key, update.posterior, ref.partition)
-    if update.residuals is not window and not fenced(window, ref):
-        out.put(t.residuals, r_key, update.residuals, ref.partition)
+    out.put(t.residuals, r_key, update.residuals, ref.partition)
 
 
 def symbol_view(sig: TacticalSignal, rt: Runtime) -> SymbolView:
     t = rt.tables
     regime = t.regime.data.get(sig.symbol)
     confirmed = None if regime is None else regime.current
-    p_key = None if confirmed is None else state_updates.posterior_key(sig.strategy_id, sig.symbol, confirmed)
+    p_key = (
+        None
+        if confirmed is None
+        else state_updates.posterior_key(sig.strategy_id, sig.symbol, confirmed)
+    )
     return SymbolView(
         cascade=t.cascade.data.get(sig.symbol),
         regime=regime,
@@ -72,15 +93,19 @@ def symbol_view(sig: TacticalSignal, rt: Runtime) -> SymbolView:
 def on_tactical(sig: TacticalSignal, ref: InputRef, rt: Runtime, out: Outbox) -> None:
     view = symbol_view(sig, rt)
     result = strategy_sizing.size(sig, view, rt.sizing)
-    out.send(rt.names[Topic.SIZED], sig.portfolio_id.encode(), records.sized_record(sig, ref, result, view, rt.version))
+    out.send(
+        rt.names[Topic.SIZED],
+        sig.portfolio_id.encode(),
+        records.sized_record(sig, ref, result, view, rt.version),
+    )
 
 
 APPLY: dict[Topic, Any] = {
-    Topic.ONCHAIN: guarded(on_onchain),
-    Topic.REGIME: guarded(on_regime),
-    Topic.SENTIMENT: guarded(on_sentiment),
-    Topic.OUTCOMES: guarded(on_outcome),
-    Topic.TACTICAL: guarded(on_tactical),
+    Topic.ONCHAIN: on_onchain,
+    Topic.REGIME: on_regime,
+    Topic.SENTIMENT: on_sentiment,
+    Topic.OUTCOMES: on_outcome,
+    Topic.TACTICAL: on_tactical,
 }
 
 
@@ -89,7 +114,8 @@ def handle(message: Any, rt: Runtime, out: Outbox) -> None:
     if decoded is not None:
         msg, ref = decoded
         metrics.INPUTS.labels(message.topic).inc()
-        APPLY[rt.topics[message.topic]](msg, ref, rt, out)
+        with dead_letter_on_error(message, ref, rt, out):
+            APPLY[rt.topics[message.topic]](msg, ref, rt, out)
 
 
 def register(app: faust.App, rt: Runtime) -> Any:

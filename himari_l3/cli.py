@@ -11,17 +11,28 @@ from schemas.errors import Layer3Error
 
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="himari-l3", description=__doc__)
-    p.add_argument("--config", help="config YAML (default: $HIMARI_L3_CONFIG or config/layer3.yaml)")
+    p.add_argument(
+        "--config", help="config YAML (default: $HIMARI_L3_CONFIG or config/layer3.yaml)"
+    )
     sub = p.add_subparsers(dest="command", required=True)
 
     b = sub.add_parser("broker", help="run an embedded broker on loopback until Ctrl-C")
-    b.add_argument("--engine", choices=["kafka", "tansu"], default=None, help="default: kafka when Java is present")
+    b.add_argument(
+        "--engine",
+        choices=["kafka", "tansu"],
+        default=None,
+        help="default: kafka when Java is present",
+    )
     b.add_argument("--port", type=int, default=9092)
     b.add_argument("--data-dir", type=Path, default=None)
 
-    sub.add_parser("worker", help="run the Faust worker (all agents) against $KAFKA_BOOTSTRAP_SERVERS")
+    sub.add_parser(
+        "worker", help="run the Faust worker (all agents) against $KAFKA_BOOTSTRAP_SERVERS"
+    )
 
-    pub = sub.add_parser("publish", help="publish a JSON Lines file ('-' for stdin), keyed by the contract")
+    pub = sub.add_parser(
+        "publish", help="publish a JSON Lines file ('-' for stdin), keyed by the contract"
+    )
     pub.add_argument("topic")
     pub.add_argument("file", type=Path)
 
@@ -31,8 +42,12 @@ def _parser() -> argparse.ArgumentParser:
     t.add_argument("--from-beginning", action="store_true")
     t.add_argument("--limit", type=int, default=None)
 
-    d = sub.add_parser("demo", help="publish the bundled scenario and print decisions as they arrive")
-    d.add_argument("--speed", type=float, default=1.0, help="event-time speed-up (2 = twice as fast)")
+    d = sub.add_parser(
+        "demo", help="publish the bundled scenario and print decisions as they arrive"
+    )
+    d.add_argument(
+        "--speed", type=float, default=1.0, help="event-time speed-up (2 = twice as fast)"
+    )
     d.add_argument("--no-tail", action="store_true")
 
     r = sub.add_parser("run", help="embedded broker + worker + demo feed, printing decisions")

@@ -9,20 +9,29 @@ from schemas.config import KafkaConfig
 
 
 def client_options(cfg: KafkaConfig) -> dict[str, Any]:
-    opts: dict[str, Any] = {"bootstrap_servers": cfg.bootstrap_servers, "security_protocol": cfg.security_protocol}
+    opts: dict[str, Any] = {
+        "bootstrap_servers": cfg.bootstrap_servers,
+        "security_protocol": cfg.security_protocol,
+    }
     if cfg.security_protocol in {"SSL", "SASL_SSL"}:
         opts["ssl_context"] = ssl.create_default_context(cafile=cfg.ssl_cafile)
     if cfg.sasl_mechanism:
         opts["sasl_mechanism"] = cfg.sasl_mechanism
         opts["sasl_plain_username"] = cfg.sasl_username
-        opts["sasl_plain_password"] = cfg.sasl_password.get_secret_value() if cfg.sasl_password else None
+        opts["sasl_plain_password"] = (
+            cfg.sasl_password.get_secret_value() if cfg.sasl_password else None
+        )
     return opts
 
 
 def producer(cfg: KafkaConfig, **extra: Any) -> AIOKafkaProducer:
     # Batching matters: some brokers' fetch cost grows with the number of record batches.
-    return AIOKafkaProducer(linger_ms=cfg.producer_linger_ms, acks="all", **client_options(cfg), **extra)
+    return AIOKafkaProducer(
+        linger_ms=cfg.producer_linger_ms, acks="all", **client_options(cfg), **extra
+    )
 
 
 def consumer(cfg: KafkaConfig, *topics: str, **extra: Any) -> AIOKafkaConsumer:
-    return AIOKafkaConsumer(*topics, fetch_max_wait_ms=cfg.fetch_max_wait_ms, **client_options(cfg), **extra)
+    return AIOKafkaConsumer(
+        *topics, fetch_max_wait_ms=cfg.fetch_max_wait_ms, **client_options(cfg), **extra
+    )

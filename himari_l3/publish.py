@@ -12,7 +12,9 @@ from schemas.config import Layer3Config
 from schemas.topics import contract_for
 
 
-def keyed_records(lines: Iterable[bytes], key_field: str | None) -> Iterator[tuple[bytes | None, bytes]]:
+def keyed_records(
+    lines: Iterable[bytes], key_field: str | None
+) -> Iterator[tuple[bytes | None, bytes]]:
     """Each non-blank line as (key, value); lines that are not JSON objects go out unkeyed, as-is."""
     for line in lines:
         value = line.strip()
@@ -32,7 +34,9 @@ def key_of(value: bytes, key_field: str | None) -> bytes | None:
     return key.encode() if isinstance(key, str) else None
 
 
-async def publish_records(cfg: Layer3Config, topic: str, records: Iterable[tuple[bytes | None, bytes]]) -> int:
+async def publish_records(
+    cfg: Layer3Config, topic: str, records: Iterable[tuple[bytes | None, bytes]]
+) -> int:
     producer = kafka_clients.producer(cfg.kafka)
     await producer.start()
     sent = 0

@@ -20,7 +20,9 @@ def _clock(ns: Any) -> str:
     return datetime.fromtimestamp(ns / 1e9, tz=UTC).strftime("%H:%M:%S.%f")[:-3]
 
 
-async def assign_all(consumer: AIOKafkaConsumer, topic: str, from_beginning: bool, wait_s: float = 60.0) -> None:
+async def assign_all(
+    consumer: AIOKafkaConsumer, topic: str, from_beginning: bool, wait_s: float = 60.0
+) -> None:
     """Own every partition (no group), positioned at the start or at the current end."""
     consumer.subscribe([topic])  # without a group id, aiokafka assigns every partition itself
     deadline = time.monotonic() + wait_s
@@ -92,7 +94,11 @@ async def tail(
                 for record in records:
                     if record.value is None:
                         continue
-                    emit(record.value.decode(errors="replace") if as_json else format_record(record.value))
+                    emit(
+                        record.value.decode(errors="replace")
+                        if as_json
+                        else format_record(record.value)
+                    )
                     shown += 1
     except asyncio.CancelledError:
         pass

@@ -1,6 +1,7 @@
 """The one frozen, validated config model; `config_version` hashes its sizing part."""
 
 import hashlib
+from itertools import pairwise
 from typing import Annotated, Literal, Self
 
 import orjson
@@ -52,14 +53,20 @@ class CascadeConfig(Frozen):
     @model_validator(mode="after")
     def _bands_descend(self) -> Self:
         if not self.exit_above >= self.reduce_75_above >= self.reduce_50_above:
-            raise ValueError("cascade bands must satisfy exit_above >= reduce_75_above >= reduce_50_above")
+            raise ValueError(
+                "cascade bands must satisfy exit_above >= reduce_75_above >= reduce_50_above"
+            )
         missing = set(CascadeRecommendation) - set(self.multipliers)
         if missing:
             raise ValueError(f"cascade.multipliers lacks {sorted(missing)}")
         m = self.multipliers
-        order = [CascadeRecommendation.EXIT, CascadeRecommendation.REDUCE_75,
-                 CascadeRecommendation.REDUCE_50, CascadeRecommendation.MONITOR]
-        if any(m[a] > m[b] for a, b in zip(order, order[1:], strict=False)):
+        order = [
+            CascadeRecommendation.EXIT,
+            CascadeRecommendation.REDUCE_75,
+            CascadeRecommendation.REDUCE_50,
+            CascadeRecommendation.MONITOR,
+        ]
+        if any(m[a] > m[b] for a, b in pairwise(order)):
             raise ValueError("cascade.multipliers must not grow with cascade risk")
         return self
 

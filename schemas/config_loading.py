@@ -28,7 +28,11 @@ def _norm(name: str) -> str:
 
 
 def _env_pairs(env: Mapping[str, str]) -> list[tuple[tuple[str, ...], str]]:
-    pairs = [(tuple(k[len(ENV_PREFIX) :].split("__")), v) for k, v in env.items() if k.startswith(ENV_PREFIX)]
+    pairs = [
+        (tuple(k[len(ENV_PREFIX) :].split("__")), v)
+        for k, v in env.items()
+        if k.startswith(ENV_PREFIX)
+    ]
     return pairs + [(path, env[name]) for name, path in ENV_ALIASES.items() if name in env]
 
 
@@ -70,7 +74,9 @@ def parse_config(document: Mapping[str, Any], env: Mapping[str, str] | None = No
     except ValidationError as exc:
         first = exc.errors()[0]
         where = ".".join(str(p) for p in first["loc"]) or "(document)"
-        raise ConfigError(f"invalid config at '{where}': {first['msg']} ({exc.error_count()} error(s))") from exc
+        raise ConfigError(
+            f"invalid config at '{where}': {first['msg']} ({exc.error_count()} error(s))"
+        ) from exc
 
 
 def read_yaml(path: Path) -> dict[str, Any]:
@@ -83,7 +89,9 @@ def read_yaml(path: Path) -> dict[str, Any]:
     return document
 
 
-def load_config(path: str | Path | None = None, env: Mapping[str, str] | None = None) -> Layer3Config:
+def load_config(
+    path: str | Path | None = None, env: Mapping[str, str] | None = None
+) -> Layer3Config:
     """The file given, else $HIMARI_L3_CONFIG, else config/layer3.yaml; then env overrides."""
     env = os.environ if env is None else env
     chosen = path or env.get("HIMARI_L3_CONFIG") or (REPO_CONFIG if REPO_CONFIG.exists() else None)

@@ -1,7 +1,7 @@
 """Enumerations of the contract; parsing is case-insensitive and never defaults."""
 
-from enum import StrEnum
 from collections.abc import Callable
+from enum import StrEnum
 from typing import Annotated, Any
 
 from pydantic import BeforeValidator

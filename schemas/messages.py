@@ -54,7 +54,9 @@ class OnChainSignal(InputMessage):
     volume_ratio: Annotated[float, Field(ge=0.0, le=1e6, allow_inf_nan=False)] | None = None
     onchain_whale_pressure: Unit | None = None
     exchange_netflow_zscore: Finite | None = None
-    liquidation_volume_24h: Annotated[float, Field(ge=0.0, le=1e15, allow_inf_nan=False)] | None = None
+    liquidation_volume_24h: Annotated[float, Field(ge=0.0, le=1e15, allow_inf_nan=False)] | None = (
+        None
+    )
     antigravity: Antigravity | None = None
 
     @model_validator(mode="after")
@@ -117,9 +119,7 @@ class TradeOutcome(InputMessage):
     strategy_id: Name
     symbol: Name
     realized_return: Annotated[float, Field(ge=-10.0, le=10.0, allow_inf_nan=False)]
-    predicted_return: Annotated[float, Field(ge=-10.0, le=10.0, allow_inf_nan=False)] | None = (
-        None
-    )
+    predicted_return: Annotated[float, Field(ge=-10.0, le=10.0, allow_inf_nan=False)] | None = None
     regime: RegimeField | None = None
 
 

@@ -54,7 +54,14 @@ CONTRACT: dict[Topic, TopicContract] = {
     )
 }
 
-INPUT_TOPICS = (Topic.ONCHAIN, Topic.REGIME, Topic.SENTIMENT, Topic.TACTICAL, Topic.OUTCOMES, Topic.PORTFOLIO)
+INPUT_TOPICS = (
+    Topic.ONCHAIN,
+    Topic.REGIME,
+    Topic.SENTIMENT,
+    Topic.TACTICAL,
+    Topic.OUTCOMES,
+    Topic.PORTFOLIO,
+)
 SYMBOL_INPUTS = tuple(t for t in INPUT_TOPICS if CONTRACT[t].partitioned_by == "symbol")
 
 

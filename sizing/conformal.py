@@ -20,7 +20,9 @@ class ResidualWindow:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> "ResidualWindow":
-        return cls(tuple(float(r) for r in data["residuals"]), InputRef.from_dict(data.get("source")))
+        return cls(
+            tuple(float(r) for r in data["residuals"]), InputRef.from_dict(data.get("source"))
+        )
 
 
 def add_residual(
@@ -30,9 +32,13 @@ def add_residual(
     cfg: ConformalConfig,
     source: InputRef | None,
 ) -> ResidualWindow:
-    """Append |realized − predicted|; an outcome without a prediction leaves the window as is."""
+    """Append |realized − predicted|; without a prediction only the last-applied source moves.
+
+    The window is the one entry every outcome of a (strategy, symbol) writes, so it is what
+    fences redelivered outcomes.
+    """
     if predicted is None:
-        return window
+        return ResidualWindow(window.residuals, source)
     residual = abs(realized - predicted)
     return ResidualWindow((*window.residuals, residual)[-cfg.window :], source)
 
@@ -59,5 +65,10 @@ def scale(window: ResidualWindow | None, cfg: ConformalConfig) -> ConformalScale
     value = 1.0 if q_hat <= cfg.full_size_width else max(cfg.min_scale, cfg.full_size_width / q_hat)
     return ConformalScale(
         value,
-        {"quantile": q_hat, "scale": value, "n_residuals": len(residuals), "coverage": cfg.coverage},
+        {
+            "quantile": q_hat,
+            "scale": value,
+            "n_residuals": len(residuals),
+            "coverage": cfg.coverage,
+        },
     )

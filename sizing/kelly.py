@@ -48,10 +48,14 @@ class OutcomeStats:
         )
 
 
-def apply_outcome(stats: OutcomeStats, realized_return: float, source: InputRef | None) -> OutcomeStats:
+def apply_outcome(
+    stats: OutcomeStats, realized_return: float, source: InputRef | None
+) -> OutcomeStats:
     """Count a win, a loss (magnitudes summed) or a scratch (exactly zero return)."""
     if realized_return > 0.0:
-        return replace(stats, wins=stats.wins + 1, win_sum=stats.win_sum + realized_return, source=source)
+        return replace(
+            stats, wins=stats.wins + 1, win_sum=stats.win_sum + realized_return, source=source
+        )
     if realized_return < 0.0:
         return replace(
             stats, losses=stats.losses + 1, loss_sum=stats.loss_sum - realized_return, source=source

@@ -101,8 +101,13 @@ def size(stage1: Stage1Input, portfolio: PortfolioState | None, cfg: SizingConfi
     position_usd = min(strategy_usd, limit)
     if position_usd < strategy_usd:
         reasons.append(Reason.POSITION_BUDGET)
-        waterfall.append({"step": "position_budget", "size_usd": position_usd,
-                          "multiplier": position_usd / strategy_usd})
+        waterfall.append(
+            {
+                "step": "position_budget",
+                "size_usd": position_usd,
+                "multiplier": position_usd / strategy_usd,
+            }
+        )
     side = side_of(stage1.action, position_usd)
     signed = -position_usd if side is Side.SHORT else (position_usd if side is Side.LONG else 0.0)
     return PortfolioSize(

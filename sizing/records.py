@@ -66,7 +66,9 @@ def stage1_input(sized: dict[str, Any]) -> Stage1Input:
         action=Action(sized["action"]),
         price=float(sized["price"]),
         fraction=float(sized["fraction"]),
-        waterfall=tuple((s["step"], float(s["fraction"]), s["multiplier"]) for s in sized["waterfall"]),
+        waterfall=tuple(
+            (s["step"], float(s["fraction"]), s["multiplier"]) for s in sized["waterfall"]
+        ),
         reasons=tuple(sized["reasons"]),
     )
 

@@ -29,7 +29,9 @@ def on_onchain(msg: OnChainSignal, cfg: SizingConfig, source: InputRef) -> Casca
 def on_regime(
     msg: RegimeObservation, state: RegimeState | None, cfg: SizingConfig, source: InputRef
 ) -> RegimeState:
-    return regime_hysteresis.update(state or RegimeState(), msg.regime, msg.timestamp_ns, cfg.regime, source)
+    return regime_hysteresis.update(
+        state or RegimeState(), msg.regime, msg.timestamp_ns, cfg.regime, source
+    )
 
 
 def on_sentiment(msg: SentimentObservation, source: InputRef) -> SentimentReading:

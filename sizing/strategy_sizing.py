@@ -75,21 +75,25 @@ def _context(signal: TacticalSignal, view: SymbolView, cfg: SizingConfig) -> dic
     return comp
 
 
-def _zero(
-    reason: Reason, step: str, comp: dict[str, Any], view: SymbolView
-) -> StrategySize:
+def _zero(reason: Reason, step: str, comp: dict[str, Any], view: SymbolView) -> StrategySize:
     rec = None if view.cascade is None else view.cascade.recommendation
     return StrategySize(0.0, (Step(step, 0.0, None),), (reason,), comp, rec, confirmed_regime(view))
 
 
-def _sentiment_reading(signal: TacticalSignal, view: SymbolView) -> tuple[SentimentReading | None, str]:
+def _sentiment_reading(
+    signal: TacticalSignal, view: SymbolView
+) -> tuple[SentimentReading | None, str]:
     if signal.sentiment_trend is not None and signal.sentiment_strength is not None:
-        own = SentimentReading(signal.sentiment_trend, signal.sentiment_strength, signal.timestamp_ns, None)
+        own = SentimentReading(
+            signal.sentiment_trend, signal.sentiment_strength, signal.timestamp_ns, None
+        )
         return own, "signal"
     return view.sentiment, "table"
 
 
-def _kelly(signal: TacticalSignal, confidence: float, view: SymbolView, cfg: SizingConfig) -> kelly.KellyEstimate:
+def _kelly(
+    signal: TacticalSignal, confidence: float, view: SymbolView, cfg: SizingConfig
+) -> kelly.KellyEstimate:
     mu, sigma = signal.expected_return, signal.predicted_volatility
     if mu is not None and sigma is not None:
         direction = 1.0 if signal.action in BULLISH_ACTIONS else -1.0
@@ -117,7 +121,11 @@ def size(signal: TacticalSignal, view: SymbolView, cfg: SizingConfig) -> Strateg
 
     est = _kelly(signal, adj.confidence, view, cfg)
     base = cfg.kelly.kelly_fraction * est.f_star
-    comp["kelly"] = {**est.diagnostics, "kelly_fraction": cfg.kelly.kelly_fraction, "fraction": base}
+    comp["kelly"] = {
+        **est.diagnostics,
+        "kelly_fraction": cfg.kelly.kelly_fraction,
+        "fraction": base,
+    }
     if base <= 0.0:
         comp["kelly"]["fraction"] = 0.0
         return _zero(Reason.NON_POSITIVE_EDGE, "kelly", comp, view)

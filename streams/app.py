@@ -1,5 +1,6 @@
 """The Faust app, configured from the validated Layer3Config."""
 
+import ssl
 from typing import Any
 
 import faust
@@ -20,20 +21,25 @@ def credentials(cfg: KafkaConfig) -> Any:
         password = cfg.sasl_password.get_secret_value() if cfg.sasl_password else ""
         ssl_context = None
         if cfg.security_protocol == "SASL_SSL":
-            import ssl
-
             ssl_context = ssl.create_default_context(cafile=cfg.ssl_cafile)
         return faust.SASLCredentials(
-            username=cfg.sasl_username, password=password, mechanism=cfg.sasl_mechanism, ssl_context=ssl_context
+            username=cfg.sasl_username,
+            password=password,
+            mechanism=cfg.sasl_mechanism,
+            ssl_context=ssl_context,
         )
     if cfg.security_protocol == "SSL":
-        import ssl
-
         return faust.SSLCredentials(ssl.create_default_context(cafile=cfg.ssl_cafile))
     return None
 
 
-def create_app(cfg: Layer3Config, **overrides: Any) -> faust.App:
+class Layer3App(faust.App):
+    """faust.App plus the one consumer setting faust does not expose."""
+
+    fetch_max_wait_ms: int = 100
+
+
+def create_app(cfg: Layer3Config, **overrides: Any) -> Layer3App:
     """One app per worker process; tables live in memory and recover from their changelogs."""
     settings: dict[str, Any] = {
         "broker": broker_url(cfg.kafka.bootstrap_servers),
@@ -49,12 +55,12 @@ def create_app(cfg: Layer3Config, **overrides: Any) -> faust.App:
         "consumer_auto_offset_reset": "earliest",
         "table_standby_replicas": 0,
         "web_enabled": cfg.worker.web_port > 0,
-        "web_port": cfg.worker.web_port,
+        "web_port": cfg.worker.web_port or 6066,
         "web_bind": "127.0.0.1",
         "datadir": cfg.worker.data_dir,
         "stream_wait_empty": False,
     }
     settings.update(overrides)
-    app = faust.App(cfg.worker.app_id, **settings)
+    app = Layer3App(cfg.worker.app_id, **settings)
     app.fetch_max_wait_ms = cfg.kafka.fetch_max_wait_ms  # read by streams.transport
     return app

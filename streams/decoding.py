@@ -34,8 +34,16 @@ class Rejection:
     error: str
 
 
-_RANGE_ERRORS = {"greater_than", "greater_than_equal", "less_than", "less_than_equal",
-                 "string_too_short", "string_too_long", "too_long", "too_short"}
+_RANGE_ERRORS = {
+    "greater_than",
+    "greater_than_equal",
+    "less_than",
+    "less_than_equal",
+    "string_too_short",
+    "string_too_long",
+    "too_long",
+    "too_short",
+}
 
 
 def _classify(err: dict[str, Any]) -> ErrorType:
@@ -85,13 +93,18 @@ def decode(
     if not raw:
         return Rejection(ErrorType.EMPTY, "the message value is empty")
     if len(raw) > max_bytes:
-        return Rejection(ErrorType.OVERSIZE, f"the message is {len(raw)} bytes; the limit is {max_bytes}")
+        return Rejection(
+            ErrorType.OVERSIZE, f"the message is {len(raw)} bytes; the limit is {max_bytes}"
+        )
     try:
         document = orjson.loads(raw)
     except orjson.JSONDecodeError as exc:
         return _json_rejection(raw, exc)
     if not isinstance(document, dict):
-        return Rejection(ErrorType.NOT_AN_OBJECT, f"the value must be a JSON object, not {type(document).__name__}")
+        return Rejection(
+            ErrorType.NOT_AN_OBJECT,
+            f"the value must be a JSON object, not {type(document).__name__}",
+        )
     version = document.get("schema_version", 1)
     if version not in SUPPORTED_SCHEMA_VERSIONS or isinstance(version, bool):
         return Rejection(
@@ -108,14 +121,20 @@ def decode(
 def _json_rejection(raw: bytes, exc: orjson.JSONDecodeError) -> Rejection:
     # JSON has no NaN or Infinity; name them, since that is what producers most often send.
     if b"NaN" in raw or b"Infinity" in raw or "infinity" in str(exc):
-        return Rejection(ErrorType.NON_FINITE, f"the value holds NaN or Infinity, which JSON does not allow ({exc})")
+        return Rejection(
+            ErrorType.NON_FINITE,
+            f"the value holds NaN or Infinity, which JSON does not allow ({exc})",
+        )
     return Rejection(ErrorType.INVALID_JSON, f"the value is not valid JSON: {exc}")
 
 
 def _check_key(message: BaseModel, key: bytes | None, key_field: str) -> BaseModel | Rejection:
     expected: str = getattr(message, key_field)
     if key is None:
-        return Rejection(ErrorType.KEY_MISSING, f"the record has no key; this topic is keyed by '{key_field}' ({expected!r})")
+        return Rejection(
+            ErrorType.KEY_MISSING,
+            f"the record has no key; this topic is keyed by '{key_field}' ({expected!r})",
+        )
     if key != expected.encode():
         return Rejection(
             ErrorType.KEY_MISMATCH,

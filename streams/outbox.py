@@ -4,8 +4,8 @@ import asyncio
 import time
 from typing import Any
 
-import faust
 import orjson
+from faust.types import TableT
 
 from sizing.refs import InputRef
 from streams.codecs import encode_state
@@ -22,12 +22,14 @@ class Outbox:
     def send(self, topic: str, key: bytes | None, value: dict[str, Any]) -> None:
         self.records.append((topic, key, orjson.dumps(value)))
 
-    def put(self, table: faust.Table, key: str, value: Any, partition: int) -> None:
+    def put(self, table: TableT[str, Any], key: str, value: Any, partition: int) -> None:
         """Write a table entry now, and its changelog record when the batch is delivered."""
         table.data[key] = value
         self.changelog[(table.changelog_topic.get_topic_name(), partition, key)] = value
 
-    def dead_letter(self, topic: str, ref: InputRef, key: bytes | None, raw: bytes | None, why: Rejection) -> None:
+    def dead_letter(
+        self, topic: str, ref: InputRef, key: bytes | None, raw: bytes | None, why: Rejection
+    ) -> None:
         text, encoding = raw_text(raw)
         self.send(
             topic,
@@ -49,7 +51,9 @@ class Outbox:
         """Send everything and wait for the broker to acknowledge every record."""
         futures = [await producer.send(t, k, v, None, None, None) for t, k, v in self.records]
         for (topic, partition, key), value in self.changelog.items():
-            futures.append(await producer.send(topic, key.encode(), encode_state(value), partition, None, None))
+            futures.append(
+                await producer.send(topic, key.encode(), encode_state(value), partition, None, None)
+            )
         if futures:
             await asyncio.gather(*futures)
         self.records.clear()

@@ -5,6 +5,7 @@ from typing import Any
 
 import faust
 from faust.serializers import codecs
+from faust.types import TableT
 
 from sizing.cascade import CascadeAssessment
 from sizing.conformal import ResidualWindow
@@ -38,12 +39,12 @@ TABLE_STATES: dict[str, Any] = {
 
 @dataclass(frozen=True)
 class Tables:
-    cascade: faust.Table
-    regime: faust.Table
-    sentiment: faust.Table
-    posterior: faust.Table
-    residuals: faust.Table
-    portfolio: faust.Table
+    cascade: TableT[str, CascadeAssessment]
+    regime: TableT[str, RegimeState]
+    sentiment: TableT[str, SentimentReading]
+    posterior: TableT[str, OutcomeStats]
+    residuals: TableT[str, ResidualWindow]
+    portfolio: TableT[str, PortfolioState]
 
 
 def create_tables(app: faust.App, partitions: int) -> Tables:

@@ -1,5 +1,6 @@
 """Create the contract topics and refuse to run on input topics that are not co-partitioned."""
 
+import asyncio
 from collections import defaultdict
 
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
@@ -19,14 +20,32 @@ GROUPS: dict[str, tuple[Topic, ...]] = {
 def check_copartitioned(counts: dict[str, int], cfg: Layer3Config) -> None:
     """Raise TopicLayoutError naming the topics when a group's partition counts differ."""
     for key, topics in GROUPS.items():
-        present = {full_name(t, cfg.topics.prefix): counts[full_name(t, cfg.topics.prefix)]
-                   for t in topics if full_name(t, cfg.topics.prefix) in counts}
+        present = {
+            full_name(t, cfg.topics.prefix): counts[full_name(t, cfg.topics.prefix)]
+            for t in topics
+            if full_name(t, cfg.topics.prefix) in counts
+        }
         if len(set(present.values())) > 1:
             listing = ", ".join(f"{name}={n}" for name, n in sorted(present.items()))
             raise TopicLayoutError(
                 f"topics keyed by {key} must have equal partition counts (co-partitioned), "
                 f"but the broker has {listing}; recreate or repartition them before starting"
             )
+
+
+# Table changelogs follow the partitioning of the inputs that write them.
+CHANGELOG_GROUPS = {
+    "cascade": "symbol",
+    "regime": "symbol",
+    "sentiment": "symbol",
+    "posterior": "symbol",
+    "residuals": "symbol",
+    "portfolio": "portfolio_id",
+}
+
+
+def changelog_name(cfg: Layer3Config, table: str) -> str:
+    return f"{cfg.worker.app_id}-{table}-changelog"
 
 
 def planned_counts(existing: dict[str, int], cfg: Layer3Config) -> dict[str, int]:
@@ -42,6 +61,10 @@ def planned_counts(existing: dict[str, int], cfg: Layer3Config) -> dict[str, int
         name = full_name(topic, cfg.topics.prefix)
         if name not in existing:
             plan[name] = 1 if topic is Topic.CONFIG else by_group[contract.partitioned_by]
+    for table, group in CHANGELOG_GROUPS.items():
+        name = changelog_name(cfg, table)
+        if name not in existing:
+            plan[name] = by_group[group]
     return plan
 
 
@@ -57,6 +80,7 @@ async def partition_counts(admin: AIOKafkaAdminClient, names: list[str]) -> dict
 async def ensure_topics(cfg: Layer3Config) -> dict[str, int]:
     """Check existing topics, create the missing ones; returns every contract topic's count."""
     names = [full_name(t, cfg.topics.prefix) for t in CONTRACT]
+    names += [changelog_name(cfg, table) for table in CHANGELOG_GROUPS]
     admin = AIOKafkaAdminClient(**client_options(cfg.kafka))
     await admin.start()
     try:
@@ -65,16 +89,32 @@ async def ensure_topics(cfg: Layer3Config) -> dict[str, int]:
         plan = planned_counts(existing, cfg)
         if plan:
             new = [
-                NewTopic(name, n, cfg.topics.replication_factor, topic_configs=_topic_configs(name, cfg))
+                NewTopic(
+                    name, n, cfg.topics.replication_factor, topic_configs=_topic_configs(name, cfg)
+                )
                 for name, n in plan.items()
             ]
             await admin.create_topics(new)
+            await _until_visible(admin, plan)
         return {**existing, **plan}
     finally:
         await admin.close()
 
 
+async def _until_visible(
+    admin: AIOKafkaAdminClient, plan: dict[str, int], timeout_s: float = 30.0
+) -> None:
+    # A group that joins before the broker shows a subscribed topic leaves it unassigned until the
+    # next metadata refresh (minutes): wait until every new topic is visible with all partitions.
+    deadline = asyncio.get_running_loop().time() + timeout_s
+    while asyncio.get_running_loop().time() < deadline:
+        if await partition_counts(admin, list(plan)) == plan:
+            return
+        await asyncio.sleep(0.1)
+    raise TopicLayoutError(f"created topics did not become visible within {timeout_s:.0f} s")
+
+
 def _topic_configs(name: str, cfg: Layer3Config) -> dict[str, str]:
-    if name == full_name(Topic.CONFIG, cfg.topics.prefix):
+    if name == full_name(Topic.CONFIG, cfg.topics.prefix) or name.endswith("-changelog"):
         return {"cleanup.policy": "compact"}
     return {}

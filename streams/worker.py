@@ -27,7 +27,9 @@ def build(cfg: Layer3Config) -> tuple[faust.App, Runtime]:
 
 def run_worker(cfg: Layer3Config) -> int:
     counts = asyncio.run(ensure_topics(cfg))
-    print(f"topics ready: {len(counts)} contract topics on {cfg.kafka.bootstrap_servers}", flush=True)
+    print(
+        f"topics ready: {len(counts)} contract topics on {cfg.kafka.bootstrap_servers}", flush=True
+    )
     if cfg.worker.metrics_port:
         start_http_server(cfg.worker.metrics_port, addr="127.0.0.1")
     app, _ = build(cfg)

@@ -123,7 +123,11 @@ def test_kafka_alias_variable():
             "sizing.cascade.funding_rate_cap",
         ),
         ({"sizing": {"cascade": {"exit_above": 0.3}}}, {}, "sizing.cascade"),  # bands out of order
-        ({"sizing": {"regime": {"multipliers": {"RANGING": 5.0}}}}, {}, "sizing.regime.multipliers"),
+        (
+            {"sizing": {"regime": {"multipliers": {"RANGING": 5.0}}}},
+            {},
+            "sizing.regime.multipliers",
+        ),
         ({"sizing": {"regime": {"multipliers": {"BULL": 1.0}}}}, {}, "sizing.regime.multipliers"),
         ({"kafka": {"fetch_max_wait_ms": 0}}, {}, "kafka.fetch_max_wait_ms"),
         ({}, {"HIMARI_L3__SIZING__KELLY__KELLY_FRACTION": "2"}, "sizing.kelly.kelly_fraction"),

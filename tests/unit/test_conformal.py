@@ -88,7 +88,10 @@ def test_add_residual_keeps_absolute_error_and_drops_the_oldest():
 
 def test_outcome_without_prediction_leaves_the_window_unchanged():
     start = ResidualWindow((0.01,))
-    assert conformal.add_residual(start, None, 0.05, CFG.conformal, None) is start
+    ref = InputRef("himari.l3.outcomes", 0, 9)
+    after = conformal.add_residual(start, None, 0.05, CFG.conformal, ref)
+    assert after.residuals == start.residuals
+    assert after.source == ref
 
 
 def test_outcome_update_appends_to_the_strategy_symbol_window():

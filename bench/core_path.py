@@ -1,0 +1,122 @@
+"""(a) The pure core in-process: stage 1 + sized record + stage 2 + decision record per signal."""
+
+import time
+from dataclasses import dataclass
+from typing import Any
+
+import orjson
+from workload import Record, signals, state_records
+
+from schemas.config import Layer3Config
+from schemas.messages import (
+    OnChainSignal,
+    PortfolioSnapshot,
+    RegimeObservation,
+    SentimentObservation,
+    TacticalSignal,
+    TradeOutcome,
+)
+from schemas.topics import CONTRACT, Topic
+from sizing import portfolio_sizing, records, state_updates, strategy_sizing
+from sizing.refs import InputRef
+from sizing.strategy_sizing import SymbolView
+from streams.decoding import decode
+
+
+@dataclass
+class Tables:
+    """The worker's tables as plain dicts, filled by the core's own state updates."""
+
+    cascade: dict[str, Any]
+    regime: dict[str, Any]
+    sentiment: dict[str, Any]
+    posterior: dict[str, Any]
+    residuals: dict[str, Any]
+    portfolio: dict[str, Any]
+
+
+def _decode(rec: Record, max_bytes: int) -> Any:
+    contract = CONTRACT[rec.topic]
+    assert contract.model is not None and contract.key_field is not None
+    msg = decode(rec.value, rec.key, contract.model, contract.key_field, max_bytes)
+    if not isinstance(msg, contract.model):
+        raise AssertionError(f"the bench built an invalid {rec.topic} message: {msg}")
+    return msg
+
+
+def build_tables(cfg: Layer3Config) -> Tables:
+    t = Tables({}, {}, {}, {}, {}, {})
+    sz, limit = cfg.sizing, cfg.inputs.max_message_bytes
+    for offset, rec in enumerate(state_records()):
+        msg, ref = _decode(rec, limit), InputRef(rec.topic.value, 0, offset)
+        if isinstance(msg, RegimeObservation):
+            t.regime[msg.symbol] = state_updates.on_regime(msg, t.regime.get(msg.symbol), sz, ref)
+        elif isinstance(msg, OnChainSignal):
+            t.cascade[msg.symbol] = state_updates.on_onchain(msg, sz, ref)
+        elif isinstance(msg, SentimentObservation):
+            t.sentiment[msg.symbol] = state_updates.on_sentiment(msg, ref)
+        elif isinstance(msg, PortfolioSnapshot):
+            t.portfolio[msg.portfolio_id] = portfolio_sizing.from_snapshot(msg, ref)
+        elif isinstance(msg, TradeOutcome):
+            regime = state_updates.outcome_regime(msg, t.regime.get(msg.symbol))
+            p_key = state_updates.posterior_key(msg.strategy_id, msg.symbol, regime)  # type: ignore[arg-type]
+            r_key = state_updates.residual_key(msg.strategy_id, msg.symbol)
+            upd = state_updates.on_outcome(
+                msg, regime, t.posterior.get(p_key), t.residuals.get(r_key), sz, ref
+            )
+            t.posterior[p_key], t.residuals[r_key] = upd.posterior, upd.residuals
+    return t
+
+
+def view_of(sig: TacticalSignal, t: Tables) -> SymbolView:
+    regime = t.regime[sig.symbol]
+    p_key = state_updates.posterior_key(sig.strategy_id, sig.symbol, regime.current)
+    view = SymbolView(
+        cascade=t.cascade[sig.symbol],
+        regime=regime,
+        sentiment=t.sentiment[sig.symbol],
+        posterior=t.posterior[p_key],
+        residuals=t.residuals[state_updates.residual_key(sig.strategy_id, sig.symbol)],
+    )
+    assert all(getattr(view, f) is not None for f in view.__slots__), "incomplete view"
+    return view
+
+
+def run_core(n: int, cfg: Layer3Config) -> dict[str, float]:
+    """Signals/s of core, decode, core+decode and decode+core+JSON encode/parse of both hops."""
+    tables, sz, version = build_tables(cfg), cfg.sizing, cfg.config_version
+    limit, topic = cfg.inputs.max_message_bytes, Topic.TACTICAL.value
+    raw = signals(n, "core")
+    t0 = time.perf_counter()
+    sigs = [_decode(r, limit) for r in raw]
+    t_decode = time.perf_counter() - t0
+    items = [
+        (s, view_of(s, tables), InputRef(topic, i % 8, i), tables.portfolio[s.portfolio_id])
+        for i, s in enumerate(sigs)
+    ]
+    now = time.time_ns()
+    t0 = time.perf_counter()
+    for sig, view, ref, pf in items:
+        result = strategy_sizing.size(sig, view, sz)
+        sized = records.sized_record(sig, ref, result, view, version)
+        sized_size = portfolio_sizing.size(records.stage1_input(sized), pf, sz)
+        records.decision_record(sized, sized_size, pf, version, now)
+    t_core = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    for (_, view, ref, pf), rec in zip(items, raw, strict=True):
+        sig = decode(rec.value, rec.key, TacticalSignal, "symbol", limit)
+        result = strategy_sizing.size(sig, view, sz)  # type: ignore[arg-type]
+        wire = orjson.dumps(records.sized_record(sig, ref, result, view, version))  # type: ignore[arg-type]
+        sized = orjson.loads(wire)
+        sized_size = portfolio_sizing.size(records.stage1_input(sized), pf, sz)
+        orjson.dumps(records.decision_record(sized, sized_size, pf, version, time.time_ns()))
+    t_wire = time.perf_counter() - t0
+    return {
+        "core": n / t_core,
+        "decode": n / t_decode,
+        "core_decode": n / (t_core + t_decode),
+        "wire": n / t_wire,
+        "core_us": t_core / n * 1e6,
+        "decode_us": t_decode / n * 1e6,
+        "wire_us": t_wire / n * 1e6,
+    }

@@ -1,0 +1,126 @@
+"""Throughput and latency of the sizing service on the embedded broker, in one invocation.
+
+(a) the pure core in-process; (b) the whole worker (`himari-l3 worker`), signals in → decisions
+out; (c1) a raw aiokafka passthrough and (c2) a minimal Faust passthrough on the same broker and
+messages; p50/p99 latency at a fixed offered rate for (b) and (c1). See bench/README.md.
+
+usage: python bench/throughput.py [--engine kafka|tansu|both] [--signals N] [--repeat K] ...
+"""
+
+import argparse
+import asyncio
+import json
+import os
+import signal
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import procs
+import references
+import report
+import worker_run
+import workload
+from core_path import run_core
+
+from himari_l3.embedded import EmbeddedBroker
+from schemas.config import Layer3Config
+from schemas.config_loading import load_config
+
+
+def _args(argv: Sequence[str] | None) -> argparse.Namespace:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    p.add_argument("--engine", choices=["kafka", "tansu", "both"], default="kafka")
+    p.add_argument("--signals", type=int, default=20_000, help="N signals per throughput run")
+    p.add_argument("--latency-seconds", type=float, default=20.0, help="0 skips latency")
+    p.add_argument("--rate", type=int, default=500, help="offered signals/s for the latency runs")
+    p.add_argument("--repeat", type=int, default=1, help="throughput: median of K runs")
+    p.add_argument("--json", type=Path, default=None, help="also write the results here")
+    args = p.parse_args(argv)
+    if args.signals < 1000 or args.repeat < 1 or args.rate < 1:
+        p.error("--signals must be >= 1000, --repeat >= 1, --rate >= 1")
+    return args
+
+
+def say(engine: str, text: str) -> None:
+    print(f"[{time.strftime('%H:%M:%S')}] [{engine}] {text}", flush=True)
+
+
+def bench_engine(engine: str, args: argparse.Namespace, cfg: Layer3Config) -> dict[str, Any]:
+    n, k = args.signals, args.repeat
+    load = " ".join(f"{x:.2f}" for x in os.getloadavg())
+    out: dict[str, Any] = {"engine": engine, "n": n, "repeat": k, "rate": args.rate,
+                           "latency_seconds": args.latency_seconds, "machine": report.machine(),
+                           "load_before": load}  # fmt: skip
+    cores = []
+    for i in range(k):
+        cores.append(run_core(n, cfg))
+        say(engine, f"(a) run {i + 1}/{k}: core {cores[-1]['core']:,.0f} signals/s")
+    out["core"] = {key: [c[key] for c in cores] for key in cores[0]}
+    out.update(worker=[], raw=[], faust=[])
+    out["worker_meta"] = {"ready_s": [], "dead_letters": [], "extra_decisions": [], "overlap": []}
+    t0 = time.monotonic()
+    broker = EmbeddedBroker(engine).start()
+    say(engine, f"broker up on {broker.bootstrap_servers} in {time.monotonic() - t0:.1f} s")
+    try:
+        boot = broker.bootstrap_servers
+        for i in range(k):
+            run_id = f"bench{engine[0]}{i}"
+            lat = (args.rate, args.latency_seconds) if i == 0 and args.latency_seconds > 0 else None
+            sigs = workload.signals(n, f"sig{i}", seed=5 + i)
+            w = asyncio.run(worker_run.run(boot, run_id, sigs, lat))
+            out["worker"].append(w["rate"])
+            for key, values in out["worker_meta"].items():
+                values.append(w[key])
+            out["latency_worker"] = w.get("latency", out.get("latency_worker"))
+            say(engine, f"(b) run {i + 1}/{k}: worker {w['rate']:,.0f} signals/s")
+            c = asyncio.run(references.run(boot, cfg, run_id, sigs, lat))
+            out["raw"].append(c["raw"])
+            out["faust"].append(c["faust"])
+            out["latency_raw"] = c.get("latency", out.get("latency_raw"))
+            say(
+                engine,
+                f"(c) run {i + 1}/{k}: raw {c['raw']:,.0f}, faust {c['faust']:,.0f} signals/s",
+            )
+    finally:
+        procs.stop_all()
+        broker.stop()
+    return out
+
+
+def _on_sigterm(signum: int, frame: Any) -> None:
+    raise KeyboardInterrupt(f"signal {signum}")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _args(argv)
+    signal.signal(signal.SIGTERM, _on_sigterm)
+    engines = ["kafka", "tansu"] if args.engine == "both" else [args.engine]
+    cfg = load_config()
+    started = time.monotonic()
+    results: list[dict[str, Any]] = []
+    try:
+        for engine in engines:
+            results.append(bench_engine(engine, args, cfg))
+    except KeyboardInterrupt:
+        print("\ninterrupted: children and brokers stopped", file=sys.stderr)
+        return 130
+    finally:
+        procs.stop_all()
+    print(
+        f"\n== himari-l3 bench: {len(engines)} engine(s) in {time.monotonic() - started:.0f} s =="
+    )
+    for r in results:
+        print("\n" + report.table(r))
+    if args.json:
+        args.json.write_text(json.dumps(results, indent=2, default=str))
+        print(f"\nresults written to {args.json}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,84 @@
+"""The outbox: staged sends and table changelogs, delivered together through app.producer.
+
+Handler-level (see agent_harness): a batch is handled, then `Outbox.deliver` runs into a
+recording producer.
+"""
+
+from agent_harness import Shell, onchain, regime, tactical
+
+from schemas.enums import Regime
+from schemas.topics import Topic
+from streams.codecs import StateCodec
+from streams.tables import TABLE_STATES
+
+
+def test_outbox_sends_one_changelog_record_per_key_per_batch() -> None:
+    shell = Shell()
+    tables = shell.rt.tables
+    shell.feed(Topic.REGIME, regime("TRENDING_UP"), partition=2)
+    shell.feed(Topic.REGIME, regime("RANGING"), partition=2)
+    shell.feed(Topic.REGIME, regime("RANGING"), partition=2)
+    shell.feed(Topic.REGIME, regime("CRISIS", symbol="ETH-USD"), partition=4)
+    shell.feed(Topic.ONCHAIN, onchain(), partition=2)
+    shell.feed(Topic.ONCHAIN, onchain(volume_ratio=2.0), partition=2)
+    sent = shell.deliver()
+
+    regime_log = tables.regime.changelog_topic.get_topic_name()
+    cascade_log = tables.cascade.changelog_topic.get_topic_name()
+    assert regime_log == "himari-l3-regime-changelog"
+    logged = [(s.topic, s.key, s.partition) for s in sent]
+    assert sorted(logged) == sorted(
+        [
+            (regime_log, b"BTC-USD", 2),
+            (regime_log, b"ETH-USD", 4),
+            (cascade_log, b"BTC-USD", 2),
+        ]
+    )
+    # each carries the key's last state of the batch, decodable as the table's value
+    for s in sent:
+        name = s.topic.removeprefix("himari-l3-").removesuffix("-changelog")
+        state = StateCodec(TABLE_STATES[name])._loads(s.value)
+        assert state == getattr(tables, name).data[s.key.decode()]
+    btc = tables.regime.data["BTC-USD"]
+    assert (btc.current, btc.candidate, btc.confirmation_count) == (
+        Regime.TRENDING_UP,
+        Regime.RANGING,
+        2,
+    )
+
+
+def test_next_batch_sends_only_its_own_records() -> None:
+    shell = Shell()
+    shell.feed(Topic.REGIME, regime("TRENDING_UP"))
+    assert len(shell.deliver()) == 1
+    assert shell.deliver() == []
+    shell.feed(Topic.REGIME, regime("TRENDING_UP"))
+    [again] = shell.deliver()
+    assert again.topic == "himari-l3-regime-changelog"
+
+
+def test_records_are_sent_before_changelogs_with_no_partition_of_their_own() -> None:
+    shell = Shell()
+    shell.feed(Topic.REGIME, regime("TRENDING_UP"))
+    shell.feed(Topic.ONCHAIN, onchain())
+    shell.feed(Topic.TACTICAL, tactical(portfolio_id="fund-b"))
+    shell.feed(Topic.TACTICAL, b"{", key=b"BTC-USD")
+    sent = shell.deliver()
+    assert [s.topic for s in sent[:2]] == ["himari.l3.sized", "himari.l3.deadletter"]
+    assert [s.partition for s in sent[:2]] == [None, None]
+    assert {s.topic for s in sent[2:]} == {
+        "himari-l3-regime-changelog",
+        "himari-l3-cascade-changelog",
+    }
+    assert all((s.timestamp, s.headers) == (None, None) for s in sent)
+
+
+def test_table_writes_are_visible_to_later_inputs_of_the_same_batch() -> None:
+    shell = Shell()
+    shell.feed(Topic.REGIME, regime("HIGH_VOLATILITY"))
+    shell.feed(Topic.ONCHAIN, onchain())
+    shell.feed(Topic.TACTICAL, tactical())  # before delivery: reads the entries just written
+    shell.deliver()
+    [sized] = shell.sent_docs(Topic.SIZED)
+    assert sized["regime"] == "HIGH_VOLATILITY"
+    assert sized["reads"]["regime"]["offset"] == 0 and sized["reads"]["cascade"] is not None

@@ -1,0 +1,214 @@
+"""Tactical signal → sized record → decision, through both handlers of the built app.
+
+Handler-level (see agent_harness): sized records the first handler sends are fed to the
+second, as the broker would; numbers are checked against the pure core folded by hand.
+"""
+
+from collections import Counter
+from typing import Any
+
+import orjson
+import pytest
+from agent_harness import TS0, Shell, onchain, regime, snapshot, tactical
+
+from himari_l3.demo.scenario import build_scenario, stamped
+from schemas.config import Layer3Config
+from schemas.outputs import SizedSignal, SizingDecision
+from schemas.topics import CONTRACT, Topic
+from sizing import portfolio_sizing, records, state_updates, strategy_sizing
+from sizing.refs import InputRef
+from sizing.strategy_sizing import SymbolView
+
+
+def ready(shell: Shell, symbol: str = "BTC-USD") -> None:
+    shell.feed(Topic.REGIME, regime("TRENDING_UP", symbol))
+    shell.feed(Topic.ONCHAIN, onchain(symbol))
+
+
+def size_and_decide(shell: Shell, doc: Any, **where: Any) -> tuple[dict[str, Any], dict[str, Any]]:
+    shell.feed(Topic.TACTICAL, doc, **where)
+    sent = shell.deliver()
+    shell.pass_sized_on(sent)
+    [decision] = [s for s in shell.deliver() if s.topic == "himari.l3.decisions"]
+    [sized] = [s for s in sent if s.topic == "himari.l3.sized"]
+    assert decision.key == sized.doc()["symbol"].encode()
+    return sized.doc(), decision.doc()
+
+
+def test_tactical_signal_is_sized_into_the_sized_topic_keyed_by_portfolio() -> None:
+    shell = Shell()
+    ready(shell)
+    shell.feed(
+        Topic.TACTICAL,
+        tactical(portfolio_id="fund-b", correlation_id="c-1"),
+        partition=6,
+        offset=90,
+    )
+    shell.feed(Topic.TACTICAL, tactical(), partition=6, offset=91)
+    shell.deliver()
+    [fund_b, default] = shell.producer.to("himari.l3.sized")
+    assert (fund_b.key, default.key) == (b"fund-b", b"default")
+    sized = SizedSignal.model_validate_json(fund_b.value)
+    trigger = InputRef("himari.l2.tactical", 6, 90)
+    assert sized.decision_id == records.decision_id(trigger)
+    assert (sized.trigger.topic, sized.trigger.partition, sized.trigger.offset) == (
+        "himari.l2.tactical",
+        6,
+        90,
+    )
+    assert sized.correlation_id == "c-1"
+    assert default.doc()["correlation_id"] == "himari.l2.tactical/6/91"
+    assert sized.fraction > 0 and sized.config_version == shell.rt.version
+
+
+def test_sized_record_becomes_a_decision_keyed_by_symbol() -> None:
+    shell = Shell()
+    ready(shell, "ETH-USD")
+    snap = shell.feed(Topic.PORTFOLIO, snapshot(200_000.0))
+    doc = tactical("ETH-USD", action="SELL", price=2_000.0, correlation_id="corr-7")
+    sized, decision = size_and_decide(shell, doc, partition=1, offset=12)
+
+    model = SizingDecision.model_validate(decision)
+    assert model.decision_id == records.decision_id(InputRef("himari.l2.tactical", 1, 12))
+    assert (model.correlation_id, model.symbol, model.timestamp_ns) == ("corr-7", "ETH-USD", TS0)
+    assert model.side.value == "SHORT"
+    assert model.strategy_size_usd == pytest.approx(sized["fraction"] * 200_000.0)
+    assert model.target_position_usd == pytest.approx(-min(sized["fraction"], 0.15) * 200_000.0)
+    assert model.target_quantity == pytest.approx(model.target_position_usd / 2_000.0)
+    assert model.lineage.trigger.offset == 12
+    assert model.lineage.reads["portfolio"].offset == snap.offset
+    assert model.components["budgets"]["equity_source"] == "snapshot"
+    assert model.config_version == shell.rt.version
+
+
+def test_decision_id_and_content_repeat_when_the_signal_is_redelivered() -> None:
+    shell = Shell()
+    ready(shell)
+    message = shell.message(Topic.TACTICAL, tactical())
+    first = size_and_decide(
+        shell, message.value, key=message.key, partition=message.partition, offset=message.offset
+    )
+    again = size_and_decide(
+        shell, message.value, key=message.key, partition=message.partition, offset=message.offset
+    )
+    assert again[0] == first[0]
+    again[1].pop("processed_at_ns")
+    first[1].pop("processed_at_ns")
+    assert again[1] == first[1]
+
+
+@pytest.mark.parametrize(
+    ("setup", "doc", "reason"),
+    [
+        ("none", tactical(), "no_regime"),
+        ("regime", tactical(), "no_cascade"),
+        ("both", tactical(action="HOLD"), "hold"),
+        ("both", tactical(), "no_portfolio_snapshot"),
+    ],
+)
+def test_every_valid_signal_yields_a_decision_with_its_reason(setup, doc, reason) -> None:
+    shell = Shell()
+    if setup in ("regime", "both"):
+        shell.feed(Topic.REGIME, regime("RANGING"))
+    if setup == "both":
+        shell.feed(Topic.ONCHAIN, onchain())
+    _, decision = size_and_decide(shell, doc)
+    assert reason in decision["reasons"]
+    SizingDecision.model_validate(decision)
+
+
+class CoreFold:
+    """The pure core applied to the same inputs, with plain dicts for tables."""
+
+    def __init__(self, cfg: Layer3Config) -> None:
+        self.cfg, self.version = cfg.sizing, cfg.config_version
+        self.t: dict[str, dict[str, Any]] = {n: {} for n in ("c", "r", "s", "p", "w", "pf")}
+
+    def apply(self, topic: Topic, doc: dict[str, Any], ref: InputRef) -> dict[str, Any] | None:
+        msg: Any = CONTRACT[topic].model.model_validate(doc)
+        t, cfg = self.t, self.cfg
+        if topic is Topic.ONCHAIN:
+            t["c"][msg.symbol] = state_updates.on_onchain(msg, cfg, ref)
+        elif topic is Topic.REGIME:
+            t["r"][msg.symbol] = state_updates.on_regime(msg, t["r"].get(msg.symbol), cfg, ref)
+        elif topic is Topic.SENTIMENT:
+            t["s"][msg.symbol] = state_updates.on_sentiment(msg, ref)
+        elif topic is Topic.PORTFOLIO:
+            t["pf"][msg.portfolio_id] = portfolio_sizing.from_snapshot(msg, ref)
+        elif topic is Topic.OUTCOMES:
+            reg = state_updates.outcome_regime(msg, t["r"].get(msg.symbol))
+            pk = (
+                None
+                if reg is None
+                else state_updates.posterior_key(msg.strategy_id, msg.symbol, reg)
+            )
+            rk = state_updates.residual_key(msg.strategy_id, msg.symbol)
+            up = state_updates.on_outcome(msg, reg, t["p"].get(pk), t["w"].get(rk), cfg, ref)
+            if pk is not None:
+                t["p"][pk] = up.posterior
+            t["w"][rk] = up.residuals
+        else:
+            return self.decide(msg, ref)
+        return None
+
+    def decide(self, sig: Any, ref: InputRef) -> dict[str, Any]:
+        t, reg = self.t, self.t["r"].get(sig.symbol)
+        pk = (
+            None
+            if reg is None
+            else state_updates.posterior_key(sig.strategy_id, sig.symbol, reg.current)
+        )
+        view = SymbolView(
+            t["c"].get(sig.symbol), reg, t["s"].get(sig.symbol), t["p"].get(pk),
+            t["w"].get(state_updates.residual_key(sig.strategy_id, sig.symbol)),
+        )  # fmt: skip
+        result = strategy_sizing.size(sig, view, self.cfg)
+        sized = orjson.loads(
+            orjson.dumps(records.sized_record(sig, ref, result, view, self.version))
+        )
+        book = t["pf"].get(sig.portfolio_id)
+        stage2 = portfolio_sizing.size(records.stage1_input(sized), book, self.cfg)
+        return orjson.loads(
+            orjson.dumps(records.decision_record(sized, stage2, book, self.version, 0))
+        )
+
+
+def test_demo_scenario_flows_through_both_agents_as_the_core_computes_it() -> None:
+    shell = Shell()
+    core = CoreFold(shell.cfg)
+    sides: Counter[str] = Counter()
+    for event in build_scenario():
+        doc = stamped(event, TS0)
+        message = shell.handle(shell.message(event.topic, doc))
+        expected = core.apply(
+            event.topic, doc, InputRef(message.topic, message.partition, message.offset)
+        )
+        sent = shell.deliver()
+        if expected is None:
+            assert all(s.topic.endswith("-changelog") for s in sent), event
+            continue
+        shell.pass_sized_on(sent)
+        [decision] = [s.doc() for s in shell.deliver() if s.topic == "himari.l3.decisions"]
+        assert decision.pop("processed_at_ns") > 0
+        expected.pop("processed_at_ns")
+        assert decision == expected
+        sides[decision["side"]] += 1
+    assert shell.sent_docs(Topic.DEADLETTER) == []
+    assert sum(sides.values()) == 412
+    assert sides["LONG"] > 0 and sides["SHORT"] > 0 and sides["FLAT"] > 0
+    assert len({d["decision_id"] for d in shell.sent_docs(Topic.DECISIONS)}) == 412
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="agents/symbol_inputs.py:72-75 re-sizes a redelivered signal against table state that "
+    "later inputs of its unacked batch already changed; same decision_id, different content (§6)",
+)
+def test_signal_redelivered_after_later_state_changes_reproduces_its_decision() -> None:
+    shell = Shell()
+    ready(shell)
+    message = shell.message(Topic.TACTICAL, tactical())
+    first, _ = size_and_decide(shell, message.value, key=message.key, offset=message.offset)
+    shell.feed(Topic.ONCHAIN, onchain(funding_rate=0.01, oi_change_pct=-0.3))  # same batch, unacked
+    again, _ = size_and_decide(shell, message.value, key=message.key, offset=message.offset)
+    assert again == first
