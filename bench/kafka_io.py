@@ -72,6 +72,30 @@ async def _led_partitions(c: AIOKafkaConsumer, topics: list[str]) -> list[TopicP
         await asyncio.sleep(0.2)
 
 
+async def settle(bootstrap: str, topics: Sequence[str], timeout: float = 30.0) -> float:
+    """Wait until every partition of new topics has a leader that answers ListOffsets; seconds.
+
+    A worker started on a fresh Kafka (KRaft) broker within a second of its topics' creation
+    sometimes joins, logs Ready and then processes nothing (see README): wait for this first.
+    """
+    t0 = time.monotonic()
+    c = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
+    await c.start()
+    try:
+        parts = await _led_partitions(c, list(topics))
+        while True:
+            try:
+                await asyncio.wait_for(c.end_offsets(parts), 5.0)
+                await asyncio.wait_for(c.beginning_offsets(parts), 5.0)
+                return time.monotonic() - t0
+            except Exception:
+                if time.monotonic() - t0 > timeout:
+                    raise
+                await asyncio.sleep(0.3)
+    finally:
+        await c.stop()
+
+
 class Watch:
     """Reads every partition of some topics from the beginning (no group) and counts arrivals.
 

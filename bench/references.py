@@ -11,7 +11,7 @@ from typing import Any
 
 import latency
 import procs
-from kafka_io import Watch, create_topics, drain_rate, produce, producer
+from kafka_io import Watch, create_topics, drain_rate, produce, producer, settle
 from workload import Record
 
 from schemas.config import Layer3Config
@@ -55,9 +55,9 @@ async def run(
     src, raw_out, faust_out, lat_in, lat_out = (
         p + s for s in ("in", "raw", "faust", "lat-in", "lat-out")
     )
-    await create_topics(
-        bootstrap, [src, raw_out, faust_out, lat_in, lat_out], cfg.topics.partitions
-    )
+    topics = [src, raw_out, faust_out, lat_in, lat_out]
+    await create_topics(bootstrap, topics, cfg.topics.partitions)
+    await settle(bootstrap, topics)
     prod = producer(bootstrap, cfg.kafka.producer_linger_ms)
     watch = Watch(bootstrap, [raw_out, faust_out, lat_out])
     out: dict[str, Any] = {}

@@ -18,7 +18,7 @@ from typing import Any
 import latency
 import orjson
 import procs
-from kafka_io import Watch, drain_rate, produce, producer
+from kafka_io import Watch, drain_rate, produce, producer, settle
 from workload import Record, probe_docs, state_records
 
 from schemas.config_loading import load_config
@@ -76,6 +76,7 @@ async def run(
     cfg = load_config(env={**env, "HIMARI_L3__WORKER__DATA_DIR": "unused"})
     names = {t: full_name(t, prefix) for t in Topic}
     await ensure_topics(cfg)
+    await settle(bootstrap, list(names.values()))
     watch = Watch(bootstrap, [names[Topic.DECISIONS], names[Topic.DEADLETTER]])
     prod = producer(bootstrap, cfg.kafka.producer_linger_ms)
     await prod.start()
