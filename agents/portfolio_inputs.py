@@ -30,7 +30,7 @@ def on_sized(sized: dict[str, Any], ref: InputRef, rt: Runtime, out: Outbox) -> 
     result = portfolio_sizing.size(records.stage1_input(sized), portfolio, rt.sizing)
     decision = records.decision_record(sized, result, portfolio, rt.version, time.time_ns())
     out.send(rt.names[Topic.DECISIONS], sized["symbol"].encode(), decision)
-    metrics.DECISIONS.labels(decision["side"]).inc()
+    metrics.record_decision(decision)
     metrics.LATENCY.observe(max(0.0, (decision["processed_at_ns"] - sized["timestamp_ns"]) / 1e9))
 
 

@@ -29,16 +29,19 @@ log = logging.getLogger(__name__)
 def on_onchain(msg: OnChainSignal, ref: InputRef, rt: Runtime, out: Outbox) -> None:
     table = rt.tables.cascade
     if not fenced(table.data.get(msg.symbol), ref):
-        out.put(table, msg.symbol, state_updates.on_onchain(msg, rt.sizing, ref), ref.partition)
+        assessment = state_updates.on_onchain(msg, rt.sizing, ref)
+        out.put(table, msg.symbol, assessment, ref.partition)
+        metrics.record_cascade(msg.symbol, assessment.components)
 
 
 def on_regime(msg: RegimeObservation, ref: InputRef, rt: Runtime, out: Outbox) -> None:
     table = rt.tables.regime
     state = table.data.get(msg.symbol)
     if not fenced(state, ref):
-        out.put(
-            table, msg.symbol, state_updates.on_regime(msg, state, rt.sizing, ref), ref.partition
-        )
+        new = state_updates.on_regime(msg, state, rt.sizing, ref)
+        out.put(table, msg.symbol, new, ref.partition)
+        flips = 0 if state is None else state.false_flip_count
+        metrics.record_regime(msg.symbol, flips, new.false_flip_count, new.confirmation_count)
 
 
 def on_sentiment(msg: SentimentObservation, ref: InputRef, rt: Runtime, out: Outbox) -> None:

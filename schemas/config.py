@@ -159,6 +159,7 @@ class WorkerConfig(Frozen):
     data_dir: str = "var/worker"
     web_port: Annotated[int, Field(ge=0, le=65535)] = 6066
     metrics_port: Annotated[int, Field(ge=0, le=65535)] = 9108
+    metrics_bind: str = "127.0.0.1"
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     batch_max: Annotated[int, Field(ge=1, le=100_000)] = 500
     batch_within_s: Annotated[float, Field(gt=0.0, le=5.0)] = 0.01

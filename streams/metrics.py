@@ -1,5 +1,7 @@
 """Prometheus metrics of the worker (names follow seed 000 §12 where it has one)."""
 
+from typing import Any
+
 from prometheus_client import Counter, Gauge, Histogram
 
 INPUTS = Counter("himari_l3_inputs_total", "Input records consumed", ["topic"])
@@ -34,3 +36,22 @@ LATENCY = Histogram(
 CONFIG_RELOADS = Counter(
     "himari_l3_config_reloads_total", "Configuration reload attempts", ["status"]
 )
+
+
+def record_decision(decision: dict[str, Any]) -> None:
+    DECISIONS.labels(decision["side"]).inc()
+    for reason in decision["reasons"]:
+        REASONS.labels(reason).inc()
+    if "sentiment_contradiction" in decision["reasons"]:
+        SENTIMENT_ADJUSTMENTS.labels("decrease").inc()
+
+
+def record_cascade(symbol: str, components: dict[str, float]) -> None:
+    for name, value in components.items():
+        CASCADE_RISK.labels(symbol, name).set(value)
+
+
+def record_regime(symbol: str, before: int, after: int, confirmations: int) -> None:
+    if after > before:
+        REGIME_FALSE_FLIPS.inc(after - before)
+    REGIME_PROGRESS.labels(symbol).set(confirmations)

@@ -31,7 +31,7 @@ def run_worker(cfg: Layer3Config) -> int:
         f"topics ready: {len(counts)} contract topics on {cfg.kafka.bootstrap_servers}", flush=True
     )
     if cfg.worker.metrics_port:
-        start_http_server(cfg.worker.metrics_port, addr="127.0.0.1")
+        start_http_server(cfg.worker.metrics_port, addr=cfg.worker.metrics_bind)
     app, _ = build(cfg)
     # quiet=True keeps faust's banner off; loglevel INFO (faust's 'warning' turns the root logger to DEBUG).
     worker = faust.Worker(app, loglevel=cfg.worker.log_level, quiet=True, redirect_stdouts=False)
