@@ -2,6 +2,7 @@
 
 import argparse
 import asyncio
+import os
 import sys
 from pathlib import Path
 
@@ -61,6 +62,16 @@ def _parser() -> argparse.ArgumentParser:
     return p
 
 
+def config_file(given: str | None) -> Path | None:
+    """The config file a worker watches for changes, if any."""
+    from schemas.config_loading import REPO_CONFIG
+
+    chosen = given or os.environ.get("HIMARI_L3_CONFIG")
+    if chosen:
+        return Path(chosen)
+    return REPO_CONFIG if REPO_CONFIG.exists() else None
+
+
 def _dispatch(args: argparse.Namespace) -> int:
     cfg = load_config(args.config)
     prefix = cfg.topics.prefix
@@ -71,7 +82,7 @@ def _dispatch(args: argparse.Namespace) -> int:
     if args.command == "worker":
         from streams.worker import run_worker
 
-        return run_worker(cfg)
+        return run_worker(cfg, config_file(args.config))
     if args.command == "publish":
         from himari_l3.publish import publish_file
 

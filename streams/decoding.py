@@ -26,6 +26,7 @@ class ErrorType(StrEnum):
     KEY_MISSING = "key_missing"
     KEY_MISMATCH = "key_mismatch"
     PROCESSING_ERROR = "processing_error"
+    INVALID_CONFIG = "invalid_config"
 
 
 @dataclass(frozen=True, slots=True)

@@ -2,12 +2,15 @@
 
 import asyncio
 import logging
+import os
+from pathlib import Path
 
 import faust
 from prometheus_client import start_http_server
 
 from agents import portfolio_inputs, symbol_inputs
 from schemas.config import Layer3Config
+from streams import config_follower
 from streams.app import create_app
 from streams.runtime import Runtime
 from streams.tables import create_tables
@@ -25,15 +28,33 @@ def build(cfg: Layer3Config) -> tuple[faust.App, Runtime]:
     return app, rt
 
 
-def run_worker(cfg: Layer3Config) -> int:
+def follow_config(app: faust.App, rt: Runtime, start: int, path: Path | None) -> None:
+    env = dict(os.environ)
+
+    async def follow_config_topic() -> None:
+        await config_follower.follow_topic(rt, env, start)
+
+    app.task(follow_config_topic)
+    if path is not None:
+        watched = path
+
+        async def follow_config_file() -> None:
+            await config_follower.follow_file(rt, watched, env)
+
+        app.task(follow_config_file)
+
+
+def run_worker(cfg: Layer3Config, config_path: Path | None = None) -> int:
     counts = asyncio.run(ensure_topics(cfg))
-    print(
-        f"topics ready: {len(counts)} contract topics on {cfg.kafka.bootstrap_servers}", flush=True
-    )
+    print(f"topics ready: {len(counts)} on {cfg.kafka.bootstrap_servers}", flush=True)
     if cfg.worker.metrics_port:
         start_http_server(cfg.worker.metrics_port, addr=cfg.worker.metrics_bind)
-    app, _ = build(cfg)
-    # quiet=True keeps faust's banner off; loglevel INFO (faust's 'warning' turns the root logger to DEBUG).
+    app, rt = build(cfg)
+    # The config topic's latest valid document is in force before the first input is sized.
+    start = asyncio.run(config_follower.catch_up(rt, dict(os.environ)))
+    print(f"config version {rt.version} in force", flush=True)
+    follow_config(app, rt, start, config_path)
+    # quiet=True keeps faust's banner off; INFO because faust's 'warning' sets the root logger to DEBUG.
     worker = faust.Worker(app, loglevel=cfg.worker.log_level, quiet=True, redirect_stdouts=False)
     worker.execute_from_commandline()
     return 0

@@ -30,6 +30,7 @@ class Worker:
     prefix: str = field(default_factory=lambda: f"it{uuid.uuid4().hex[:8]}.")
     extra_env: dict[str, str] = field(default_factory=dict)
     proc: subprocess.Popen[bytes] | None = None
+    log_start: int = 0
 
     @property
     def env(self) -> dict[str, str]:
@@ -56,6 +57,7 @@ class Worker:
 
     def start(self, wait: bool = True) -> "Worker":
         self.workdir.mkdir(parents=True, exist_ok=True)
+        self.log_start = self.log_path.stat().st_size if self.log_path.exists() else 0
         with self.log_path.open("ab") as log:
             self.proc = subprocess.Popen(
                 [sys.executable, "-m", "himari_l3.cli", "worker"],
@@ -75,7 +77,7 @@ class Worker:
                 raise AssertionError(
                     f"worker exited {self.proc.returncode}:\n{self.logs()[-4000:]}"
                 )
-            if READY_MARK in self.log_path.read_bytes():
+            if READY_MARK in self.log_path.read_bytes()[self.log_start :]:
                 return
             time.sleep(0.2)
         raise AssertionError(f"worker not ready in {timeout_s} s:\n{self.logs()[-4000:]}")
