@@ -45,3 +45,46 @@ def test_demo_scenario_is_decided_on_tansu(tansu_worker: Worker) -> None:
     assert len(decisions) == n, tansu_worker.logs()[-2000:]
     assert len({d["decision_id"] for d in decisions}) == n
     assert any(d["side"] != "FLAT" for d in decisions)
+
+
+def test_short_fetch_wait_keeps_tansu_latency_low(tansu_worker: Worker) -> None:
+    # Tansu answers fetches only after fetch_max_wait_ms (DESIGN §7 quirk 3): faust's hard-coded
+    # 1,500 ms would put every decision >= 1.5 s behind its signal; ours is configured to 100 ms.
+    import time
+
+    import orjson
+
+    from tests.integration.harness import produce
+
+    t = time.time_ns()
+    state = [
+        (Topic.REGIME, {"symbol": "BTC-USD", "regime": "RANGING", "timestamp_ns": t}),
+        (Topic.ONCHAIN, {"symbol": "BTC-USD", "funding_rate": 0.001, "oi_change_pct": 0.0, "volume_ratio": 1.0,
+                         "onchain_whale_pressure": 0.1, "exchange_netflow_zscore": 0.0, "timestamp_ns": t}),
+    ]  # fmt: skip
+    asyncio.run(
+        produce(
+            tansu_worker.bootstrap,
+            [(tansu_worker.topic(tp), b"BTC-USD", orjson.dumps(d)) for tp, d in state],
+        )
+    )
+
+    async def paced() -> None:
+        for n in range(20):
+            signal = {"strategy_id": "s", "symbol": "BTC-USD", "action": "BUY", "confidence": 0.6,
+                      "risk_score": 0.2, "price": 100.0, "timestamp_ns": time.time_ns()}  # fmt: skip
+            await produce(
+                tansu_worker.bootstrap,
+                [(tansu_worker.topic(Topic.TACTICAL), b"BTC-USD", orjson.dumps(signal))],
+            )
+            await asyncio.sleep(0.05 + 0.001 * n)
+
+    asyncio.run(paced())
+    decisions = asyncio.run(
+        collect(tansu_worker.bootstrap, tansu_worker.topic(Topic.DECISIONS), 20, 60)
+    )
+    lags = sorted((d["processed_at_ns"] - d["timestamp_ns"]) / 1e6 for d in decisions)
+    assert len(lags) == 20
+    assert lags[len(lags) // 2] < 750, (
+        f"median signal-to-decision {lags[len(lags) // 2]:.0f} ms: {lags}"
+    )
