@@ -41,7 +41,9 @@ async def consume(stream: faust.Stream[Any], runtime: Runtime, handle: Handler) 
             handle(event.message, runtime, outbox)
         try:
             await outbox.deliver(runtime.app.producer)
-        except Exception as exc:  # not CancelledError: a graceful stop just leaves the batch unacked
+        except (
+            Exception
+        ) as exc:  # not CancelledError: a graceful stop just leaves the batch unacked
             stop_now(exc)
             raise
         for event in events:

@@ -1,6 +1,6 @@
 """Liquidation-cascade risk (seed 000 §11.1 EnhancedCascadeDetector) and its size multiplier."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from schemas.config import CascadeConfig
@@ -32,16 +32,22 @@ class CascadeAssessment:
     threshold_breaches: tuple[str, ...]
     timestamp_ns: int
     source: InputRef | None
+    _diag: dict[str, Any] | None = field(default=None, init=False, repr=False, compare=False)
 
     def diagnostics(self) -> dict[str, Any]:
-        return {
-            "risk_score": self.risk_score,
-            "recommendation": self.recommendation,
-            "components": self.components,
-            "dominant_factor": self.dominant_factor,
-            "threshold_breaches": list(self.threshold_breaches),
-            "as_of_ns": self.timestamp_ns,
-        }
+        """A fresh dict the caller may extend (its base is built once per assessment)."""
+        if self._diag is None:
+            diag = {
+                "risk_score": self.risk_score,
+                "recommendation": self.recommendation,
+                "components": self.components,
+                "dominant_factor": self.dominant_factor,
+                "threshold_breaches": list(self.threshold_breaches),
+                "as_of_ns": self.timestamp_ns,
+            }
+            object.__setattr__(self, "_diag", diag)
+            return dict(diag)
+        return dict(self._diag)
 
     def as_dict(self) -> dict[str, Any]:
         return {**self.diagnostics(), "source": ref_dict(self.source)}

@@ -1,8 +1,8 @@
 """Split-conformal width of recent prediction errors and the size scale it implies (seed 000 §11.4)."""
 
 import math
-from dataclasses import dataclass
-from typing import Any
+from dataclasses import dataclass, field
+from typing import Any, NamedTuple
 
 from schemas.config import ConformalConfig
 from sizing.refs import InputRef, ref_dict
@@ -14,6 +14,14 @@ class ResidualWindow:
 
     residuals: tuple[float, ...] = ()
     source: InputRef | None = None
+    _sorted: tuple[float, ...] | None = field(default=None, init=False, repr=False, compare=False)
+
+    def ordered(self, window: int) -> tuple[float, ...]:
+        """The last `window` residuals, sorted; kept, as many signals read one window."""
+        if self._sorted is None or len(self._sorted) != min(window, len(self.residuals)):
+            object.__setattr__(self, "_sorted", tuple(sorted(self.residuals[-window:])))
+        assert self._sorted is not None
+        return self._sorted
 
     def as_dict(self) -> dict[str, Any]:
         return {"residuals": list(self.residuals), "source": ref_dict(self.source)}
@@ -43,25 +51,24 @@ def add_residual(
     return ResidualWindow((*window.residuals, residual)[-cfg.window :], source)
 
 
-def quantile(residuals: tuple[float, ...], coverage: float) -> float:
+def quantile(residuals: tuple[float, ...], coverage: float, presorted: bool = False) -> float:
     """q̂ = the ⌈(n+1)·coverage⌉-th smallest residual, the largest one while n is too small."""
     n = len(residuals)
     if n == 0:
         return 0.0
     rank = min(n, math.ceil((n + 1) * coverage))
-    return sorted(residuals)[rank - 1]
+    return (residuals if presorted else sorted(residuals))[rank - 1]
 
 
-@dataclass(frozen=True, slots=True)
-class ConformalScale:
+class ConformalScale(NamedTuple):
     scale: float
     diagnostics: dict[str, Any]
 
 
 def scale(window: ResidualWindow | None, cfg: ConformalConfig) -> ConformalScale:
     """Full size while q̂ ≤ full_size_width, then full_size_width / q̂, never below min_scale."""
-    residuals = () if window is None else window.residuals[-cfg.window :]
-    q_hat = quantile(residuals, cfg.coverage)
+    residuals = () if window is None else window.ordered(cfg.window)
+    q_hat = quantile(residuals, cfg.coverage, presorted=True)
     value = 1.0 if q_hat <= cfg.full_size_width else max(cfg.min_scale, cfg.full_size_width / q_hat)
     return ConformalScale(
         value,

@@ -1,7 +1,7 @@
 """Bayesian Kelly per (strategy, symbol, regime), regime statistics isolated (seed 004 §5)."""
 
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import Any, NamedTuple
 
 from schemas.config import KellyConfig
 from sizing.refs import InputRef, ref_dict
@@ -63,8 +63,7 @@ def apply_outcome(
     return replace(stats, scratches=stats.scratches + 1, source=source)
 
 
-@dataclass(frozen=True, slots=True)
-class KellyEstimate:
+class KellyEstimate(NamedTuple):
     f_star: float
     diagnostics: dict[str, Any]
 

@@ -1,7 +1,7 @@
 """Stage 2: turn a strategy's equity fraction into a target position for its portfolio."""
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from schemas.config import SizingConfig
 from schemas.enums import BEARISH_ACTIONS, BULLISH_ACTIONS, Action, Reason, Side, TradingState
@@ -53,8 +53,7 @@ def from_snapshot(snap: PortfolioSnapshot, source: InputRef | None) -> Portfolio
     )
 
 
-@dataclass(frozen=True, slots=True)
-class Stage1Input:
+class Stage1Input(NamedTuple):
     """What stage 2 needs of a stage-1 result (decoded from `himari.l3.sized`)."""
 
     action: Action
@@ -64,8 +63,7 @@ class Stage1Input:
     reasons: tuple[str, ...]
 
 
-@dataclass(frozen=True, slots=True)
-class PortfolioSize:
+class PortfolioSize(NamedTuple):
     strategy_size_usd: float
     target_position_usd: float
     target_quantity: float

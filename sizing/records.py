@@ -51,7 +51,10 @@ def sized_record(
         "action": signal.action,
         "price": signal.price,
         "fraction": result.fraction,
-        "waterfall": [s.as_dict() for s in result.waterfall],
+        "waterfall": [
+            {"step": s.step, "fraction": s.fraction, "multiplier": s.multiplier}
+            for s in result.waterfall
+        ],
         "reasons": list(result.reasons),
         "components": result.components,
         "recommendation": result.recommendation,
@@ -61,9 +64,12 @@ def sized_record(
     }
 
 
+_ACTIONS = {a.value: a for a in Action}
+
+
 def stage1_input(sized: dict[str, Any]) -> Stage1Input:
     return Stage1Input(
-        action=Action(sized["action"]),
+        action=_ACTIONS[sized["action"]],
         price=float(sized["price"]),
         fraction=float(sized["fraction"]),
         waterfall=tuple(
@@ -93,13 +99,13 @@ def decision_record(
         "portfolio_id": sized["portfolio_id"],
         "timestamp_ns": sized["timestamp_ns"],
         "action": sized["action"],
-        "side": result.side.value,
+        "side": result.side,
         "strategy_size_usd": result.strategy_size_usd,
         "target_position_usd": result.target_position_usd,
         "target_quantity": result.target_quantity,
         "recommendation": sized["recommendation"],
         "regime": sized["regime"],
-        "trading_state": result.trading_state.value,
+        "trading_state": result.trading_state,
         "reasons": result.reasons,
         "waterfall": result.waterfall,
         "components": components,

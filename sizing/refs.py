@@ -1,6 +1,6 @@
 """Input references: lineage and offset fencing both speak of (topic, partition, offset)."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 
@@ -9,9 +9,15 @@ class InputRef:
     topic: str
     partition: int
     offset: int
+    # Built once: every decision that reads an entry puts its ref in the lineage. Never mutated.
+    _dict: dict[str, Any] = field(init=False, repr=False, compare=False, hash=False)
+
+    def __post_init__(self) -> None:
+        d = {"topic": self.topic, "partition": self.partition, "offset": self.offset}
+        object.__setattr__(self, "_dict", d)
 
     def as_dict(self) -> dict[str, Any]:
-        return {"topic": self.topic, "partition": self.partition, "offset": self.offset}
+        return self._dict
 
     @classmethod
     def from_dict(cls, data: dict[str, Any] | None) -> "InputRef | None":

@@ -1,6 +1,6 @@
 """Regime hysteresis (seed 000 §11.2): a new regime needs N confirmations before it counts."""
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from schemas.config import RegimeConfig
@@ -15,8 +15,7 @@ class Transition:
     to_regime: Regime
 
     def as_dict(self) -> dict[str, Any]:
-        frm = None if self.from_regime is None else self.from_regime.value
-        return {"timestamp_ns": self.timestamp_ns, "from": frm, "to": self.to_regime.value}
+        return {"timestamp_ns": self.timestamp_ns, "from": self.from_regime, "to": self.to_regime}
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,20 +29,30 @@ class RegimeState:
     transitions: tuple[Transition, ...] = ()
     last_update_ns: int = 0
     source: InputRef | None = None
+    _diag: dict[str, Any] | None = field(default=None, init=False, repr=False, compare=False)
+
+    def _diagnostics(self) -> dict[str, Any]:
+        # Built on first read and kept: a state is read by many signals and never changes.
+        if self._diag is None:
+            diag = {
+                "current_regime": self.current,
+                "candidate_regime": self.candidate,
+                "confirmation_count": self.confirmation_count,
+                "false_flip_count": self.false_flip_count,
+                "transitions": [t.as_dict() for t in self.transitions],
+                "as_of_ns": self.last_update_ns,
+            }
+            object.__setattr__(self, "_diag", diag)
+            return diag
+        return self._diag
 
     def diagnostics(self, periods: int) -> dict[str, Any]:
-        return {
-            "current_regime": self.current,
-            "candidate_regime": self.candidate,
-            "confirmation_count": self.confirmation_count,
-            "confirmation_progress": f"{self.confirmation_count}/{periods}",
-            "false_flip_count": self.false_flip_count,
-            "transitions": [t.as_dict() for t in self.transitions],
-            "as_of_ns": self.last_update_ns,
-        }
+        """A fresh dict the caller may extend."""
+        progress = f"{self.confirmation_count}/{periods}"
+        return {**self._diagnostics(), "confirmation_progress": progress}
 
     def as_dict(self) -> dict[str, Any]:
-        return {**self.diagnostics(0), "source": ref_dict(self.source)}
+        return {**self._diagnostics(), "source": ref_dict(self.source)}
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> "RegimeState":

@@ -1,7 +1,7 @@
 """Sentiment penalty (seed 000 §11.3): contradicting sentiment lowers confidence."""
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from schemas.config import SentimentConfig
 from schemas.enums import BEARISH_ACTIONS, BULLISH_ACTIONS, Action, Trend
@@ -35,8 +35,7 @@ class SentimentReading:
         )
 
 
-@dataclass(frozen=True, slots=True)
-class SentimentAdjustment:
+class SentimentAdjustment(NamedTuple):
     confidence: float
     penalty: float
     diagnostics: dict[str, Any]

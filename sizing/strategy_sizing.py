@@ -1,7 +1,7 @@
 """Stage 1: size one tactical signal as a fraction of equity, stage by stage."""
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from schemas.config import SizingConfig
 from schemas.enums import BULLISH_ACTIONS, Action, CascadeRecommendation, Reason, Regime
@@ -31,8 +31,7 @@ class SymbolView:
     residuals: ResidualWindow | None
 
 
-@dataclass(frozen=True, slots=True)
-class Step:
+class Step(NamedTuple):
     step: str
     fraction: float
     multiplier: float | None
@@ -41,8 +40,7 @@ class Step:
         return {"step": self.step, "fraction": self.fraction, "multiplier": self.multiplier}
 
 
-@dataclass(frozen=True, slots=True)
-class StrategySize:
+class StrategySize(NamedTuple):
     """Stage-1 result: the strategy's size as a fraction of equity, and why."""
 
     fraction: float
@@ -61,12 +59,13 @@ def _signal_diagnostics(signal: TacticalSignal) -> dict[str, Any]:
     return {
         "confidence": signal.confidence,
         "risk_score": signal.risk_score,
-        "l2_regime": None if signal.regime is None else signal.regime.value,
+        "l2_regime": signal.regime,
         "signal_strength": signal.signal_strength,
     }
 
 
 def _context(signal: TacticalSignal, view: SymbolView, cfg: SizingConfig) -> dict[str, Any]:
+    """Each stage's diagnostics known before sizing; a regime or cascade entry gets its multiplier later."""
     comp: dict[str, Any] = {"signal": _signal_diagnostics(signal)}
     if view.regime is not None:
         comp["regime"] = view.regime.diagnostics(cfg.regime.hysteresis_periods)
@@ -145,7 +144,7 @@ def size(signal: TacticalSignal, view: SymbolView, cfg: SizingConfig) -> Strateg
         reasons.append(Reason.CONFORMAL_WIDTH)
 
     r_mult = 1.0 if regime is None else regime_hysteresis.multiplier(regime, cfg.regime)
-    comp.setdefault("regime", {})["multiplier"] = r_mult
+    comp.setdefault("regime", {})["multiplier"] = r_mult  # a fresh dict from _context
     fraction *= r_mult
     steps.append(Step("regime", fraction, r_mult))
     if r_mult < 1.0:
@@ -153,7 +152,7 @@ def size(signal: TacticalSignal, view: SymbolView, cfg: SizingConfig) -> Strateg
 
     rec = None if view.cascade is None else view.cascade.recommendation
     c_mult = 1.0 if rec is None else cascade.multiplier(rec, cfg.cascade)
-    comp.setdefault("cascade", {})["multiplier"] = c_mult
+    comp.setdefault("cascade", {})["multiplier"] = c_mult  # a fresh dict from _context
     fraction *= c_mult
     steps.append(Step("cascade", fraction, c_mult))
     if rec in _CASCADE_REASONS:
