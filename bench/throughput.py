@@ -68,6 +68,12 @@ def bench_engine(engine: str, args: argparse.Namespace, cfg: Layer3Config) -> di
     say(engine, f"broker up on {broker.bootstrap_servers} in {time.monotonic() - t0:.1f} s")
     try:
         boot = broker.bootstrap_servers
+        # A fresh broker (Kafka's JVM above all) serves its first minute slower: one untimed
+        # worker pass over N/2 signals first, so the first measured run is not penalised.
+        warm = asyncio.run(
+            worker_run.run(boot, f"warm{engine[0]}", workload.signals(n // 2, "w"), None)
+        )
+        say(engine, f"warm-up (untimed): worker {warm['rate']:,.0f} signals/s")
         for i in range(k):
             run_id = f"bench{engine[0]}{i}"
             lat = (args.rate, args.latency_seconds) if i == 0 and args.latency_seconds > 0 else None
