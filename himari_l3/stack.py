@@ -35,12 +35,13 @@ def with_bootstrap(cfg: Layer3Config, bootstrap: str) -> Layer3Config:
 
 
 def start_worker(
-    bootstrap: str, workdir: Path, config_path: str | None
+    broker: EmbeddedBroker, workdir: Path, config_path: str | None
 ) -> tuple[subprocess.Popen[bytes], Path]:
     log_path = workdir / "worker.log"
     env = {
+        **broker.client_env,  # the engine's needs first, so the user's environment still wins
         **os.environ,
-        "KAFKA_BOOTSTRAP_SERVERS": bootstrap,
+        "KAFKA_BOOTSTRAP_SERVERS": broker.bootstrap_servers,
         "HIMARI_L3__WORKER__DATA_DIR": str(workdir / "worker"),
     }
     argv = [
@@ -100,7 +101,7 @@ def run_stack(
     broker = EmbeddedBroker(engine, port).start()
     try:
         print(f"broker ready: {broker.engine} at {broker.bootstrap_servers}", flush=True)
-        proc, log_path = start_worker(broker.bootstrap_servers, workdir, config_path)
+        proc, log_path = start_worker(broker, workdir, config_path)
         try:
             wait_worker_ready(proc, log_path)
             print(

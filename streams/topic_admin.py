@@ -3,6 +3,7 @@
 import asyncio
 from collections import defaultdict
 
+from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 
 from himari_l3.kafka_clients import client_options
@@ -96,6 +97,7 @@ async def ensure_topics(cfg: Layer3Config) -> dict[str, int]:
             ]
             await admin.create_topics(new)
             await _until_visible(admin, plan)
+            await _until_led(cfg, plan)
         return {**existing, **plan}
     finally:
         await admin.close()
@@ -118,3 +120,25 @@ def _topic_configs(name: str, cfg: Layer3Config) -> dict[str, str]:
     if name == full_name(Topic.CONFIG, cfg.topics.prefix) or name.endswith("-changelog"):
         return {"cleanup.policy": "compact"}
     return {}
+
+
+async def _until_led(cfg: Layer3Config, plan: dict[str, int], timeout_s: float = 30.0) -> None:
+    # On a fresh KRaft broker a group that starts within a second of topic creation can join,
+    # report Ready and fetch nothing: wait until every new partition's leader answers ListOffsets.
+    tps = [TopicPartition(name, p) for name, n in plan.items() for p in range(n)]
+    consumer = AIOKafkaConsumer(**client_options(cfg.kafka), enable_auto_commit=False)
+    await consumer.start()
+    deadline = asyncio.get_running_loop().time() + timeout_s
+    try:
+        while True:
+            try:
+                await asyncio.wait_for(consumer.end_offsets(tps), 5.0)
+                return
+            except Exception:
+                if asyncio.get_running_loop().time() > deadline:
+                    raise TopicLayoutError(
+                        f"new partitions had no answering leader within {timeout_s:.0f} s"
+                    ) from None
+                await asyncio.sleep(0.3)
+    finally:
+        await consumer.stop()

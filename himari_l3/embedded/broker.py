@@ -65,6 +65,17 @@ class EmbeddedBroker:
         self._proc: subprocess.Popen[bytes] | None = None
 
     @property
+    def client_env(self) -> dict[str, str]:
+        """Config overrides this engine needs in its clients (DESIGN §7).
+
+        Tansu never answers a fetch before fetch_max_wait_ms, so a record the worker itself
+        writes to its internal topic waits the whole time before stage 2 sees it.
+        """
+        if self.engine == "tansu":
+            return {"HIMARI_L3__KAFKA__FETCH_MAX_WAIT_MS": "10"}
+        return {}
+
+    @property
     def bootstrap_servers(self) -> str:
         """`127.0.0.1:PORT`, for clients' bootstrap.servers."""
         if not self.port:
