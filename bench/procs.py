@@ -8,22 +8,15 @@ import signal
 import subprocess
 import sys
 import tempfile
-import threading
 from collections.abc import Mapping
 from pathlib import Path
+
+from himari_l3.embedded.broker import die_with_parent
 
 BENCH_DIR = Path(__file__).resolve().parent
 REPO = BENCH_DIR.parent
 VENV_BIN = Path(sys.executable).parent
 _RUNNING: set["Child"] = set()
-
-
-def _die_with_parent(argv: list[str]) -> list[str]:
-    """SIGKILL the child if the bench dies without stopping it (Linux, main thread only)."""
-    setpriv = shutil.which("setpriv")
-    if setpriv is None or threading.current_thread() is not threading.main_thread():
-        return argv
-    return [setpriv, "--pdeathsig", "KILL", "--", *argv]
 
 
 class Child:
@@ -36,7 +29,7 @@ class Child:
         self.log = self.dir / "out.log"
         with open(self.log, "wb") as out:
             self.proc = subprocess.Popen(
-                _die_with_parent(argv),
+                die_with_parent(argv),
                 cwd=REPO,
                 env={**os.environ, **{k: v.format(dir=self.dir) for k, v in env.items()}},
                 stdin=subprocess.DEVNULL,

@@ -32,7 +32,7 @@ def default_engine() -> Engine:
     return "kafka" if shutil.which("java") else "tansu"
 
 
-def _die_with_parent(argv: list[str]) -> list[str]:
+def die_with_parent(argv: list[str]) -> list[str]:
     """Prefix argv so the broker is killed if this process dies without stopping it."""
     setpriv = shutil.which("setpriv")
     # PDEATHSIG fires when the forking *thread* exits, so it is only safe from the main thread.
@@ -113,7 +113,7 @@ class EmbeddedBroker:
         data_dir.mkdir(parents=True, exist_ok=True)
         self._data_dir = data_dir
         try:
-            argv = _die_with_parent(self._prepare(data_dir))
+            argv = die_with_parent(self._prepare(data_dir))
             with open(data_dir / CONSOLE_LOG, "ab") as console:
                 self._proc = subprocess.Popen(
                     argv,
