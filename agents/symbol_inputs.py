@@ -70,7 +70,7 @@ def on_outcome(msg: TradeOutcome, ref: InputRef, rt: Runtime, out: Outbox) -> No
             ref,
             msg.symbol,
         )
-    else:
+    elif not fenced(stats, ref):  # the two entries are separate changelog records
         out.put(t.posterior, update.posterior_key, update.posterior, ref.partition)
     out.put(t.residuals, r_key, update.residuals, ref.partition)
 

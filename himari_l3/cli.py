@@ -6,8 +6,17 @@ import os
 import sys
 from pathlib import Path
 
+from aiokafka.errors import KafkaError
+
 from schemas.config_loading import load_config
 from schemas.errors import Layer3Error
+
+
+def _positive(text: str) -> float:
+    value = float(text)
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"must be > 0, not {text}")
+    return value
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -16,8 +25,13 @@ def _parser() -> argparse.ArgumentParser:
         "--config", help="config YAML (default: $HIMARI_L3_CONFIG or config/layer3.yaml)"
     )
     sub = p.add_subparsers(dest="command", required=True)
+    # --config is accepted after the subcommand too (`himari-l3 worker --config F`).
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--config", default=argparse.SUPPRESS, help="config YAML")
 
-    b = sub.add_parser("broker", help="run an embedded broker on loopback until Ctrl-C")
+    b = sub.add_parser(
+        "broker", parents=[common], help="run an embedded broker on loopback until Ctrl-C"
+    )
     b.add_argument(
         "--engine",
         choices=["kafka", "tansu"],
@@ -28,36 +42,48 @@ def _parser() -> argparse.ArgumentParser:
     b.add_argument("--data-dir", type=Path, default=None)
 
     sub.add_parser(
-        "worker", help="run the Faust worker (all agents) against $KAFKA_BOOTSTRAP_SERVERS"
+        "worker",
+        parents=[common],
+        help="run the Faust worker (all agents) against $KAFKA_BOOTSTRAP_SERVERS",
     )
 
     pub = sub.add_parser(
-        "publish", help="publish a JSON Lines file ('-' for stdin), keyed by the contract"
+        "publish",
+        parents=[common],
+        help="publish a JSON Lines file ('-' for stdin), keyed by the contract",
     )
     pub.add_argument("topic")
     pub.add_argument("file", type=Path)
 
-    t = sub.add_parser("tail", help="print a topic's records readably (decisions, dead letters)")
+    t = sub.add_parser(
+        "tail", parents=[common], help="print a topic's records readably (decisions, dead letters)"
+    )
     t.add_argument("topic", nargs="?", default="himari.l3.decisions")
     t.add_argument("--json", action="store_true", help="raw JSON, one record a line")
     t.add_argument("--from-beginning", action="store_true")
     t.add_argument("--limit", type=int, default=None)
 
     d = sub.add_parser(
-        "demo", help="publish the bundled scenario and print decisions as they arrive"
+        "demo",
+        parents=[common],
+        help="publish the bundled scenario and print decisions as they arrive",
     )
     d.add_argument(
-        "--speed", type=float, default=1.0, help="event-time speed-up (2 = twice as fast)"
+        "--speed", type=_positive, default=1.0, help="event-time speed-up (2 = twice as fast)"
     )
     d.add_argument("--no-tail", action="store_true")
 
-    r = sub.add_parser("run", help="embedded broker + worker + demo feed, printing decisions")
+    r = sub.add_parser(
+        "run", parents=[common], help="embedded broker + worker + demo feed, printing decisions"
+    )
     r.add_argument("--engine", choices=["kafka", "tansu"], default=None)
     r.add_argument("--port", type=int, default=9092)
     r.add_argument("--seconds", type=float, default=None, help="stop by itself after this long")
-    r.add_argument("--speed", type=float, default=1.0)
+    r.add_argument("--speed", type=_positive, default=1.0)
 
-    s = sub.add_parser("schemas", help="write the JSON Schema of every contract message")
+    s = sub.add_parser(
+        "schemas", parents=[common], help="write the JSON Schema of every contract message"
+    )
     s.add_argument("--out", type=Path, required=True)
     return p
 
@@ -118,8 +144,8 @@ def main(argv: list[str] | None = None) -> int:
         return _dispatch(args)
     except KeyboardInterrupt:
         return 130
-    except Layer3Error as exc:
-        print(f"himari-l3: {exc}", file=sys.stderr)
+    except (Layer3Error, OSError, KafkaError) as exc:
+        print(f"himari-l3: {exc.__class__.__name__}: {exc}", file=sys.stderr)
         return 2
 
 

@@ -1,11 +1,15 @@
 """aiokafka clients configured from the validated Kafka config (security from the environment)."""
 
 import ssl
-from typing import Any
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any, TypeVar
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 
 from schemas.config import KafkaConfig
+
+ClientT = TypeVar("ClientT", AIOKafkaProducer, AIOKafkaConsumer)
 
 
 def client_options(cfg: KafkaConfig) -> dict[str, Any]:
@@ -35,3 +39,13 @@ def consumer(cfg: KafkaConfig, *topics: str, **extra: Any) -> AIOKafkaConsumer:
     return AIOKafkaConsumer(
         *topics, fetch_max_wait_ms=cfg.fetch_max_wait_ms, **client_options(cfg), **extra
     )
+
+
+@asynccontextmanager
+async def running(client: ClientT) -> AsyncIterator[ClientT]:
+    """Start a client and always stop it, also when start() itself fails."""
+    try:
+        await client.start()
+        yield client
+    finally:
+        await client.stop()

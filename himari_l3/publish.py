@@ -9,7 +9,7 @@ import orjson
 
 from himari_l3 import kafka_clients
 from schemas.config import Layer3Config
-from schemas.topics import contract_for
+from schemas.topics import CONFIG_KEY, Topic, contract_for
 
 
 def keyed_records(
@@ -37,17 +37,11 @@ def key_of(value: bytes, key_field: str | None) -> bytes | None:
 async def publish_records(
     cfg: Layer3Config, topic: str, records: Iterable[tuple[bytes | None, bytes]]
 ) -> int:
-    producer = kafka_clients.producer(cfg.kafka)
-    await producer.start()
-    sent = 0
-    try:
+    async with kafka_clients.running(kafka_clients.producer(cfg.kafka)) as producer:
         futures = [await producer.send(topic, value, key=key) for key, value in records]
         for future in futures:
             await future
-            sent += 1
-    finally:
-        await producer.stop()
-    return sent
+    return len(futures)
 
 
 async def publish_file(cfg: Layer3Config, topic: str, path: Path) -> int:
@@ -56,7 +50,10 @@ async def publish_file(cfg: Layer3Config, topic: str, path: Path) -> int:
         print(f"note: {topic} is not a contract topic; records go out unkeyed", file=sys.stderr)
     key_field = None if contract is None else contract.key_field
     with path.open("rb") if str(path) != "-" else sys.stdin.buffer as stream:
-        return await publish_records(cfg, topic, keyed_records(stream, key_field))
+        records = keyed_records(stream, key_field)
+        if contract is not None and contract.topic is Topic.CONFIG:
+            records = ((CONFIG_KEY, value) for _, value in records)
+        return await publish_records(cfg, topic, records)
 
 
 def encode(document: dict[str, Any]) -> bytes:

@@ -79,10 +79,10 @@ async def tail(
     emit: Callable[[str], None] = print,
 ) -> int:
     """Print records until `limit` are shown, `idle_timeout_s` passes without one, or cancelled."""
-    consumer = kafka_clients.consumer(cfg.kafka, enable_auto_commit=False)
-    await consumer.start()
     shown = 0
-    try:
+    async with kafka_clients.running(
+        kafka_clients.consumer(cfg.kafka, enable_auto_commit=False)
+    ) as consumer:
         await assign_all(consumer, topic, from_beginning)
         while limit is None or shown < limit:
             batch = await consumer.getmany(timeout_ms=500)
@@ -100,8 +100,4 @@ async def tail(
                         else format_record(record.value)
                     )
                     shown += 1
-    except asyncio.CancelledError:
-        pass
-    finally:
-        await consumer.stop()
     return shown

@@ -13,6 +13,15 @@ from schemas.errors import ConfigError
 
 REPO_CONFIG = Path(__file__).resolve().parent.parent / "config" / "layer3.yaml"
 ENV_PREFIX = "HIMARI_L3__"
+TEXT_FIELDS = {
+    "sasl_password",
+    "sasl_username",
+    "bootstrap_servers",
+    "ssl_cafile",
+    "app_id",
+    "prefix",
+    "data_dir",
+}
 # Plain names that deployment tooling commonly sets, mapped onto config paths.
 ENV_ALIASES = {
     "KAFKA_BOOTSTRAP_SERVERS": ("kafka", "bootstrap_servers"),
@@ -27,13 +36,24 @@ def _norm(name: str) -> str:
     return "".join(ch for ch in name.upper() if ch.isalnum())
 
 
-def _env_pairs(env: Mapping[str, str]) -> list[tuple[tuple[str, ...], str]]:
-    pairs = [
-        (tuple(k[len(ENV_PREFIX) :].split("__")), v)
-        for k, v in env.items()
-        if k.startswith(ENV_PREFIX)
-    ]
+def _env_pairs(env: Mapping[str, str]) -> list[tuple[tuple[str, ...], Any]]:
+    """(config path, value): prefixed values are YAML scalars; the plain KAFKA_* names are text."""
+    pairs: list[tuple[tuple[str, ...], Any]] = []
+    for key, raw in env.items():
+        if key.startswith(ENV_PREFIX):
+            path = tuple(key[len(ENV_PREFIX) :].split("__"))
+            pairs.append((path, _scalar(key, raw, path)))
     return pairs + [(path, env[name]) for name, path in ENV_ALIASES.items() if name in env]
+
+
+def _scalar(key: str, raw: str, path: tuple[str, ...]) -> Any:
+    # Secrets and addresses are text whatever they look like ("123456", "p@ss: word", "a #1").
+    if not raw or path[-1].lower() in TEXT_FIELDS:
+        return raw
+    try:
+        return yaml.safe_load(raw)
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"environment variable {key} is not a valid value: {exc}") from exc
 
 
 def _apply_env(document: dict[str, Any], env: Mapping[str, str]) -> dict[str, Any]:
@@ -48,7 +68,7 @@ def _apply_env(document: dict[str, Any], env: Mapping[str, str]) -> dict[str, An
         for i, part in enumerate(path):
             match = next((k for k in node if _norm(k) == _norm(part)), part.lower())
             if i == len(path) - 1:
-                node[match] = yaml.safe_load(raw) if raw else raw
+                node[match] = raw
             else:
                 node = node.setdefault(match, {})
                 if not isinstance(node, dict):

@@ -11,7 +11,8 @@ SUPPORTED_SCHEMA_VERSIONS = (1,)
 Finite = Annotated[float, Field(ge=-1e15, le=1e15, allow_inf_nan=False)]
 Unit = Annotated[float, Field(ge=0.0, le=1.0, allow_inf_nan=False)]
 Positive = Annotated[float, Field(gt=0.0, le=1e15, allow_inf_nan=False)]
-Name = Annotated[str, Field(min_length=1, max_length=128)]
+# Table keys join names with "|", so a name may not contain one.
+Name = Annotated[str, Field(min_length=1, max_length=128, pattern=r"^[^|]+$")]
 # Event time must be after 2000-01-01 and before 2100-01-01, so seconds or ms by mistake fail.
 EventTimeNs = Annotated[int, Field(ge=946_684_800_000_000_000, lt=4_102_444_800_000_000_000)]
 
@@ -92,11 +93,13 @@ class TacticalSignal(InputMessage):
     action: ActionField
     confidence: Unit
     risk_score: Unit
-    price: Positive
+    # Floors keep every derived figure finite: target_quantity = target / price.
+    price: Annotated[float, Field(ge=1e-9, le=1e15, allow_inf_nan=False)]
     portfolio_id: Name = "default"
     regime: RegimeField | None = None
     expected_return: Annotated[float, Field(ge=-10.0, le=10.0, allow_inf_nan=False)] | None = None
-    predicted_volatility: Annotated[float, Field(gt=0.0, le=10.0, allow_inf_nan=False)] | None = (
+    # f* = c·μ/σ²: a floor on σ keeps f* finite (it is capped by the position budget anyway).
+    predicted_volatility: Annotated[float, Field(ge=1e-6, le=10.0, allow_inf_nan=False)] | None = (
         None
     )
     signal_strength: Finite | None = None

@@ -42,6 +42,7 @@ class Lineage(BaseModel):
 
     trigger: InputRef
     reads: dict[str, InputRef | None]
+    config_versions: dict[str, str] | None = None
 
 
 class SizingDecision(BaseModel):

@@ -54,6 +54,9 @@ CONTRACT: dict[Topic, TopicContract] = {
     )
 }
 
+# The config topic is compacted: every record needs a key, and the contract's is this one.
+CONFIG_KEY = b"layer3"
+
 INPUT_TOPICS = (
     Topic.ONCHAIN,
     Topic.REGIME,

@@ -109,7 +109,12 @@ def decision_record(
         "reasons": result.reasons,
         "waterfall": result.waterfall,
         "components": components,
-        "lineage": {"trigger": sized["trigger"], "reads": reads},
+        # A hot reload can land between the stages: record what each one used.
+        "lineage": {
+            "trigger": sized["trigger"],
+            "reads": reads,
+            "config_versions": {"stage1": sized["config_version"], "stage2": config_version},
+        },
         "config_version": config_version,
         "processed_at_ns": processed_at_ns,
     }

@@ -73,19 +73,26 @@ def _consumer(rt: Runtime) -> AIOKafkaConsumer:
 
 
 async def catch_up(rt: Runtime, env: dict[str, str]) -> int:
-    """Before the agents start: apply the topic's records up to its end; returns that offset."""
+    """Before the agents start: apply the topic's records up to its end; returns that offset.
+
+    The end is the larger of ListOffsets and the fetch high watermark: Tansu under-reports the
+    former (DESIGN §7 quirk 1), fetch responses carry the true one.
+    """
     consumer = _consumer(rt)
     await consumer.start()
     tp = TopicPartition(rt.names[Topic.CONFIG], 0)
     try:
         consumer.assign([tp])
         await consumer.seek_to_beginning(tp)
-        end: int = (await consumer.end_offsets([tp]))[tp]
-        while await consumer.position(tp) < end:
-            for record in (await consumer.getmany(tp, timeout_ms=1000)).get(tp, []):
-                if record.offset < end:
-                    apply_record(rt, record, env, None)
-        return end
+        listed: int = (await consumer.end_offsets([tp]))[tp]
+        while True:
+            records = (await consumer.getmany(tp, timeout_ms=1000)).get(tp, [])
+            for record in records:
+                apply_record(rt, record, env, None)
+            position: int = await consumer.position(tp)
+            highwater = consumer.highwater(tp)
+            if highwater is not None and position >= max(listed, highwater):
+                return position
     finally:
         await consumer.stop()
 

@@ -16,10 +16,8 @@ async def publish_scenario(
     cfg: Layer3Config, events: Sequence[ScenarioEvent], speed: float, start_ns: int
 ) -> int:
     """Send each event when its scenario time comes (divided by `speed`), stamped from `start_ns`."""
-    producer = kafka_clients.producer(cfg.kafka)
-    await producer.start()
-    began = time.monotonic()
-    try:
+    async with kafka_clients.running(kafka_clients.producer(cfg.kafka)) as producer:
+        began = time.monotonic()
         for event in events:
             delay = event.at_ms / 1000.0 / speed - (time.monotonic() - began)
             if delay > 0:
@@ -30,8 +28,6 @@ async def publish_scenario(
             key = str(value[key_field]).encode() if key_field else None
             await producer.send(full_name(event.topic, cfg.topics.prefix), encode(value), key=key)
         await producer.flush()
-    finally:
-        await producer.stop()
     return len(events)
 
 

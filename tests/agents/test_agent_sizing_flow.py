@@ -212,3 +212,32 @@ def test_signal_redelivered_after_later_state_changes_reproduces_its_decision() 
     shell.feed(Topic.ONCHAIN, onchain(funding_rate=0.01, oi_change_pct=-0.3))  # same batch, unacked
     again, _ = size_and_decide(shell, message.value, key=message.key, offset=message.offset)
     assert again == first
+
+
+def test_decision_lineage_records_the_config_version_of_each_stage() -> None:
+    from schemas.config import Layer3Config
+    from schemas.messages import TacticalSignal
+    from sizing import portfolio_sizing, records
+    from sizing.refs import InputRef
+    from sizing.strategy_sizing import SymbolView, size
+
+    cfg = Layer3Config()
+    sig = TacticalSignal.model_validate(
+        {
+            "timestamp_ns": 1_763_700_000_000_000_000,
+            "strategy_id": "s",
+            "symbol": "X",
+            "action": "HOLD",
+            "confidence": 0.5,
+            "risk_score": 0.1,
+            "price": 1.0,
+        }
+    )
+    view = SymbolView(None, None, None, None, None)
+    sized = records.sized_record(
+        sig, InputRef("t", 0, 1), size(sig, view, cfg.sizing), view, "stage1-v"
+    )
+    result = portfolio_sizing.size(records.stage1_input(sized), None, cfg.sizing)
+    decision = records.decision_record(sized, result, None, "stage2-v", 1)
+    assert decision["lineage"]["config_versions"] == {"stage1": "stage1-v", "stage2": "stage2-v"}
+    assert decision["config_version"] == "stage2-v"
