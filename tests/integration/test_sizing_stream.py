@@ -53,9 +53,9 @@ def test_demo_scenario_yields_one_valid_decision_per_tactical_signal(worker_fact
 
 def test_paced_demo_scenario_decisions_show_every_stage_acting(worker_factory):
     worker = worker_factory().start()
-    # Paced like a live feed (10x): the as-of join sees each symbol's state as it was then.
+    # Paced like a live feed (5x): the as-of join sees each symbol's state as it was then.
     events = build_scenario()
-    asyncio.run(publish_scenario(worker.config, events, speed=10.0, start_ns=START_NS))
+    asyncio.run(publish_scenario(worker.config, events, speed=5.0, start_ns=START_NS))
     n = sum(1 for e in events if e.topic is Topic.TACTICAL)
     decisions = asyncio.run(collect(worker.bootstrap, worker.topic(Topic.DECISIONS), n, 90))
 
