@@ -1,6 +1,6 @@
 """Pydantic models of every message in DESIGN §3, validated at the edge."""
 
-from typing import Annotated, Any, Literal, Self
+from typing import Annotated, Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -139,8 +139,3 @@ class PortfolioSnapshot(InputMessage):
     positions: dict[Name, Position] = Field(default_factory=dict, max_length=10_000)
     realized_pnl_today_usd: Finite
     peak_equity_usd: Positive | None = None
-
-
-def schema_version_of(document: dict[str, Any]) -> Any:
-    """The declared schema version of a decoded document (1 when absent)."""
-    return document.get("schema_version", 1)

@@ -65,7 +65,6 @@ INPUT_TOPICS = (
     Topic.OUTCOMES,
     Topic.PORTFOLIO,
 )
-SYMBOL_INPUTS = tuple(t for t in INPUT_TOPICS if CONTRACT[t].partitioned_by == "symbol")
 
 
 def full_name(topic: Topic, prefix: str) -> str:
