@@ -1,6 +1,7 @@
-"""Agent on the per-portfolio inputs: keep `portfolio[portfolio_id]` and turn stage-1 sizes
-into decisions (stage 2)."""
+"""Agent on the per-portfolio inputs: keep `portfolio[portfolio_id]` (snapshots, kill-switch
+resets) and turn stage-1 sizes into decisions (stage 2) against `ensemble[portfolio_id]`."""
 
+import logging
 import time
 from typing import Any
 
@@ -8,61 +9,88 @@ import faust
 import orjson
 
 from agents.batching import consume, dead_letter_on_error, decode_input, reject
-from schemas.messages import PortfolioSnapshot
+from schemas.messages import KillSwitchReset, PortfolioSnapshot
 from schemas.topics import Topic
-from sizing import portfolio_sizing, records
+from sizing import portfolio_sizing, portfolio_state, records
 from sizing.refs import InputRef
 from streams import metrics
 from streams.decoding import ErrorType, Rejection
 from streams.outbox import Outbox
 from streams.runtime import Runtime
-from streams.tables import fenced
+from streams.tables import applied, fenced, history_key
+
+log = logging.getLogger(__name__)
 
 
 def on_snapshot(snap: PortfolioSnapshot, ref: InputRef, rt: Runtime, out: Outbox) -> None:
     table = rt.tables.portfolio
-    if not fenced(table.data.get(snap.portfolio_id), ref):
-        out.put(table, snap.portfolio_id, portfolio_sizing.from_snapshot(snap, ref), ref.partition)
+    prev = table.data.get(snap.portfolio_id)
+    if not fenced(prev, ref):
+        state = portfolio_state.from_snapshot(snap, prev, ref, rt.sizing.kill_switch)
+        out.put(table, snap.portfolio_id, state, ref.partition)
+
+
+def on_reset(cmd: KillSwitchReset, ref: InputRef, rt: Runtime, out: Outbox) -> None:
+    table = rt.tables.portfolio
+    prev = table.data.get(cmd.portfolio_id)
+    if prev is None:
+        log.warning("kill-switch reset for %s before any snapshot: nothing to reset", cmd.portfolio_id)
+        metrics.KILL_SWITCH_RESETS.labels("no_snapshot").inc()
+        return
+    if not applied(prev.control_source, ref):
+        log.warning("kill switch of %s reset by %s: %s", cmd.portfolio_id, cmd.operator, cmd.reason)
+        metrics.KILL_SWITCH_RESETS.labels("applied").inc()
+        out.put(table, cmd.portfolio_id, portfolio_state.apply_reset(prev, cmd, ref), ref.partition)
 
 
 def on_sized(sized: dict[str, Any], ref: InputRef, rt: Runtime, out: Outbox) -> None:
-    portfolio = rt.tables.portfolio.data.get(sized["portfolio_id"])
-    result = portfolio_sizing.size(records.stage1_input(sized), portfolio, rt.sizing)
-    decision = records.decision_record(sized, result, portfolio, rt.version, time.time_ns())
+    pid = sized["portfolio_id"]
+    portfolio = rt.tables.portfolio.data.get(pid)
+    book = rt.tables.ensemble.data.get(pid)
+    result = portfolio_sizing.size(records.stage1_input(sized), portfolio, book, rt.sizing, ref)
+    decision = records.decision_record(sized, result, portfolio, book, rt.version, time.time_ns())
+    if not fenced(book, ref):
+        out.put(rt.tables.ensemble, pid, result.book, ref.partition)
+        snap = result.weight_snapshot
+        key = history_key(pid, snap.seq, rt.sizing.ensemble.history_size)
+        out.put(rt.tables.weight_history, key, snap, ref.partition)
     out.send(rt.names[Topic.DECISIONS], sized["symbol"].encode(), decision)
     metrics.record_decision(decision)
     metrics.LATENCY.observe(max(0.0, (decision["processed_at_ns"] - sized["timestamp_ns"]) / 1e9))
 
 
+def _on_sized_bytes(message: Any, rt: Runtime, out: Outbox) -> None:
+    ref = InputRef(message.topic, message.partition, message.offset)
+    try:
+        sized = orjson.loads(message.value)
+    except orjson.JSONDecodeError as exc:
+        why = Rejection(ErrorType.INVALID_JSON, f"sized record is not JSON: {exc}")
+        reject(message, ref, rt, out, why)
+        return
+    with dead_letter_on_error(message, ref, rt, out):
+        on_sized(sized, ref, rt, out)
+
+
 def handle(message: Any, rt: Runtime, out: Outbox) -> None:
     if rt.topics[message.topic] is Topic.SIZED:
-        ref = InputRef(message.topic, message.partition, message.offset)
-        try:
-            sized = orjson.loads(message.value)
-        except orjson.JSONDecodeError as exc:
-            reject(
-                message,
-                ref,
-                rt,
-                out,
-                Rejection(ErrorType.INVALID_JSON, f"sized record is not JSON: {exc}"),
-            )
-            return
-        with dead_letter_on_error(message, ref, rt, out):
-            on_sized(sized, ref, rt, out)
+        _on_sized_bytes(message, rt, out)
         return
     decoded = decode_input(message, rt, out)
     if decoded is not None:
         metrics.INPUTS.labels(message.topic).inc()
-        snap, ref = decoded
-        assert isinstance(snap, PortfolioSnapshot)
+        msg, ref = decoded
         with dead_letter_on_error(message, ref, rt, out):
-            on_snapshot(snap, ref, rt, out)
+            if isinstance(msg, KillSwitchReset):
+                on_reset(msg, ref, rt, out)
+            else:
+                assert isinstance(msg, PortfolioSnapshot)
+                on_snapshot(msg, ref, rt, out)
 
 
 def register(app: faust.App, rt: Runtime) -> Any:
     topic = app.topic(
         rt.names[Topic.PORTFOLIO],
+        rt.names[Topic.CONTROL],
         rt.names[Topic.SIZED],
         key_serializer="raw",
         value_serializer="raw",

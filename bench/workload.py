@@ -109,13 +109,14 @@ def signal_doc(rng: random.Random, i: int, tag: str, symbol: str | None = None,
     return doc
 
 
-def signals(n: int, tag: str, seed: int = 5) -> list[Record]:
-    """n encoded tactical signals stamped now (their event time), keyed by symbol."""
+def signals(n: int, tag: str, seed: int = 5, spacing_ns: int = 0) -> list[Record]:
+    """n encoded tactical signals keyed by symbol, the first stamped now (event time) and each
+    next one `spacing_ns` later, so the portfolio stage's event-time periods roll over."""
     rng, now = random.Random(seed), time.time_ns()
     out = []
     for i in range(n):
         doc = signal_doc(rng, i, tag)
-        doc["timestamp_ns"] = now
+        doc["timestamp_ns"] = now + i * spacing_ns
         out.append(Record(Topic.TACTICAL, doc["symbol"].encode(), encode(doc)))
     return out
 

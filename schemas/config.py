@@ -116,6 +116,63 @@ class BudgetConfig(Frozen):
     portfolio_pct: Fraction = 0.80
 
 
+class EnsembleConfig(Frozen):
+    """Seed 000 §11.7: stacking of strategies on one symbol and weight-drift tracking."""
+
+    second_strategy_penalty: Fraction = 0.7
+    drift_alert_pct: PositiveFloat = 0.20
+    history_size: Annotated[int, Field(ge=1, le=100_000)] = 1000
+
+
+class CorrelationConfig(Frozen):
+    """Seed 002: rolling correlation of per-symbol returns over event-time periods."""
+
+    window: Annotated[int, Field(ge=2, le=10_000)] = 60
+    period_s: Annotated[float, Field(ge=0.001, le=86_400.0)] = 60.0
+    min_periods: Annotated[int, Field(ge=2, le=10_000)] = 10
+    max_correlation: Fraction = 0.7
+
+
+class IndependenceConfig(Frozen):
+    """Seed 003 §4a: effective number of independent strategies per portfolio."""
+
+    window: Annotated[int, Field(ge=2, le=10_000)] = 500
+    period_s: Annotated[float, Field(ge=0.001, le=86_400.0)] = 60.0
+    min_samples: Annotated[int, Field(ge=2, le=10_000)] = 10
+    degenerate_above: Fraction = 0.8
+
+
+class CapitalLimitConfig(Frozen):
+    """Seed 003 §1a: max notional = equity × budget_pct × vol_adj."""
+
+    enabled: bool = True
+    position_budget_pct: Fraction = 0.50
+    baseline_daily_vol: PositiveFloat = 0.02
+    vol_sensitivity: Annotated[float, Field(ge=0.0, le=100.0)] = 0.5
+    min_position_usd: Annotated[float, Field(ge=0.0, le=1e12)] = 10.0
+
+
+class KillSwitchConfig(Frozen):
+    """Seed 003 §1c: loss limits as fractions of equity; REDUCING past `reducing_at` of one."""
+
+    max_daily_loss_pct: Fraction = 0.05
+    max_drawdown_pct: Fraction = 0.02
+    reducing_at: Fraction = 0.5
+
+
+class SwingConfig(Frozen):
+    """Seed 003 §1b: (high − low) of a symbol's target over the window, per position limit."""
+
+    window_s: Annotated[float, Field(gt=0.0, le=86_400.0)] = 300.0
+    max_swing: PositiveFloat = 1.5
+
+
+class ConcentrationConfig(Frozen):
+    """Seed 004 §3: block entries that add to a net delta already past this share of equity."""
+
+    max_net_delta_pct: Annotated[float, Field(gt=0.0, le=100.0)] = 0.70
+
+
 class SizingConfig(Frozen):
     """Everything that changes a decision; its hash is the `config_version`."""
 
@@ -125,7 +182,16 @@ class SizingConfig(Frozen):
     kelly: KellyConfig = KellyConfig()
     conformal: ConformalConfig = ConformalConfig()
     budgets: BudgetConfig = BudgetConfig()
+    ensemble: EnsembleConfig = EnsembleConfig()
+    correlation: CorrelationConfig = CorrelationConfig()
+    independence: IndependenceConfig = IndependenceConfig()
+    capital_limit: CapitalLimitConfig = CapitalLimitConfig()
+    kill_switch: KillSwitchConfig = KillSwitchConfig()
+    swing: SwingConfig = SwingConfig()
+    concentration: ConcentrationConfig = ConcentrationConfig()
     portfolio_value_usd: PositiveFloat = 100_000.0
+    # A snapshot older than this (signal event time − snapshot event time) fails closed.
+    max_snapshot_age_s: Annotated[float, Field(gt=0.0, le=30 * 86_400.0)] = 300.0
     require_regime: bool = True
     require_cascade: bool = True
 

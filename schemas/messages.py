@@ -139,3 +139,12 @@ class PortfolioSnapshot(InputMessage):
     positions: dict[Name, Position] = Field(default_factory=dict, max_length=10_000)
     realized_pnl_today_usd: Finite
     peak_equity_usd: Positive | None = None
+
+
+class KillSwitchReset(InputMessage):
+    """An operator's command (`himari-l3 reset-kill-switch`), kept on the control topic as the audit trail."""
+
+    portfolio_id: Name
+    command: Literal["RESET_KILL_SWITCH"]
+    operator: Name
+    reason: Annotated[str, Field(min_length=1, max_length=1000)]

@@ -104,6 +104,9 @@ class SizedSignal(BaseModel):
     action: Action
     price: float
     fraction: float
+    strategy_fraction: float  # before the symbol-wide steps (regime, cascade)
+    symbol_multiplier: float  # regime × cascade when sized; 0 when a required one was missing
+    predicted_volatility: float | None = None
     waterfall: list[FractionStep]
     reasons: list[str]
     components: dict[str, Any]

@@ -6,6 +6,7 @@ from enum import StrEnum
 from pydantic import BaseModel
 
 from schemas.messages import (
+    KillSwitchReset,
     OnChainSignal,
     PortfolioSnapshot,
     RegimeObservation,
@@ -23,6 +24,7 @@ class Topic(StrEnum):
     TACTICAL = "himari.l2.tactical"
     OUTCOMES = "himari.l3.outcomes"
     PORTFOLIO = "himari.l3.portfolio"
+    CONTROL = "himari.l3.control"
     CONFIG = "himari.l3.config"
     SIZED = "himari.l3.sized"
     DECISIONS = "himari.l3.decisions"
@@ -47,6 +49,7 @@ CONTRACT: dict[Topic, TopicContract] = {
         TopicContract(Topic.TACTICAL, "symbol", TacticalSignal, "symbol"),
         TopicContract(Topic.OUTCOMES, "symbol", TradeOutcome, "symbol"),
         TopicContract(Topic.PORTFOLIO, "portfolio_id", PortfolioSnapshot, "portfolio_id"),
+        TopicContract(Topic.CONTROL, "portfolio_id", KillSwitchReset, "portfolio_id"),
         TopicContract(Topic.CONFIG, None, None, "config", compacted=True),
         TopicContract(Topic.SIZED, "portfolio_id", SizedSignal, "portfolio_id"),
         TopicContract(Topic.DECISIONS, "symbol", SizingDecision, "symbol"),
@@ -64,6 +67,7 @@ INPUT_TOPICS = (
     Topic.TACTICAL,
     Topic.OUTCOMES,
     Topic.PORTFOLIO,
+    Topic.CONTROL,
 )
 
 

@@ -5,7 +5,9 @@ from typing import Any
 
 from schemas.enums import Action
 from schemas.messages import TacticalSignal
-from sizing.portfolio_sizing import PortfolioSize, PortfolioState, Stage1Input
+from sizing.portfolio_book import PortfolioBook
+from sizing.portfolio_sizing import PortfolioSize, Stage1Input
+from sizing.portfolio_state import PortfolioState
 from sizing.refs import InputRef, ref_dict
 from sizing.strategy_sizing import StrategySize, SymbolView
 
@@ -51,6 +53,9 @@ def sized_record(
         "action": signal.action,
         "price": signal.price,
         "fraction": result.fraction,
+        "strategy_fraction": result.strategy_fraction,
+        "symbol_multiplier": result.symbol_multiplier,
+        "predicted_volatility": signal.predicted_volatility,
         "waterfall": [
             {"step": s.step, "fraction": s.fraction, "multiplier": s.multiplier}
             for s in result.waterfall
@@ -69,9 +74,16 @@ _ACTIONS = {a.value: a for a in Action}
 
 def stage1_input(sized: dict[str, Any]) -> Stage1Input:
     return Stage1Input(
+        strategy_id=sized["strategy_id"],
+        symbol=sized["symbol"],
+        decision_id=sized["decision_id"],
+        timestamp_ns=int(sized["timestamp_ns"]),
         action=_ACTIONS[sized["action"]],
         price=float(sized["price"]),
         fraction=float(sized["fraction"]),
+        strategy_fraction=float(sized["strategy_fraction"]),
+        symbol_multiplier=float(sized["symbol_multiplier"]),
+        predicted_volatility=sized["predicted_volatility"],
         waterfall=tuple(
             (s["step"], float(s["fraction"]), s["multiplier"]) for s in sized["waterfall"]
         ),
@@ -83,13 +95,15 @@ def decision_record(
     sized: dict[str, Any],
     result: PortfolioSize,
     portfolio: PortfolioState | None,
+    book: PortfolioBook | None,
     config_version: str,
     processed_at_ns: int,
 ) -> dict[str, Any]:
-    components = dict(sized["components"])
-    components["budgets"] = result.budgets
+    components = {**sized["components"], **result.components}
     reads = dict(sized["reads"])
     reads["portfolio"] = ref_dict(portfolio.source) if portfolio else None
+    reads["kill_switch_reset"] = ref_dict(portfolio.control_source) if portfolio else None
+    reads["ensemble"] = ref_dict(book.source) if book else None
     return {
         "decision_id": sized["decision_id"],
         "correlation_id": sized["correlation_id"],

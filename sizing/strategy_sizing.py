@@ -49,6 +49,9 @@ class StrategySize(NamedTuple):
     components: dict[str, Any]
     recommendation: CascadeRecommendation | None
     regime: Regime | None
+    # Stage 2 re-weighs every strategy's view of the symbol by the symbol's state of the moment:
+    strategy_fraction: float  # after Kelly and conformal, before the symbol-wide steps
+    symbol_multiplier: float  # regime × cascade now (0 when either is required and missing)
 
 
 def confirmed_regime(view: SymbolView) -> Regime | None:
@@ -74,9 +77,38 @@ def _context(signal: TacticalSignal, view: SymbolView, cfg: SizingConfig) -> dic
     return comp
 
 
-def _zero(reason: Reason, step: str, comp: dict[str, Any], view: SymbolView) -> StrategySize:
+def _multipliers(view: SymbolView, cfg: SizingConfig) -> tuple[float, float]:
+    regime = confirmed_regime(view)
     rec = None if view.cascade is None else view.cascade.recommendation
-    return StrategySize(0.0, (Step(step, 0.0, None),), (reason,), comp, rec, confirmed_regime(view))
+    r_mult = 1.0 if regime is None else regime_hysteresis.multiplier(regime, cfg.regime)
+    c_mult = 1.0 if rec is None else cascade.multiplier(rec, cfg.cascade)
+    return r_mult, c_mult
+
+
+def symbol_multiplier(view: SymbolView, cfg: SizingConfig) -> float:
+    """Regime × cascade; zero (fail closed) when a required one is missing."""
+    if (view.regime is None and cfg.require_regime) or (
+        view.cascade is None and cfg.require_cascade
+    ):
+        return 0.0
+    r_mult, c_mult = _multipliers(view, cfg)
+    return r_mult * c_mult
+
+
+def _zero(
+    reason: Reason, step: str, comp: dict[str, Any], view: SymbolView, cfg: SizingConfig
+) -> StrategySize:
+    rec = None if view.cascade is None else view.cascade.recommendation
+    return StrategySize(
+        0.0,
+        (Step(step, 0.0, None),),
+        (reason,),
+        comp,
+        rec,
+        confirmed_regime(view),
+        0.0,
+        symbol_multiplier(view, cfg),
+    )
 
 
 def _sentiment_reading(
@@ -104,19 +136,19 @@ def size(signal: TacticalSignal, view: SymbolView, cfg: SizingConfig) -> Strateg
     """Sentiment → Kelly → conformal → regime → cascade → position budget; fails closed."""
     comp = _context(signal, view, cfg)
     if signal.action is Action.HOLD:
-        return _zero(Reason.HOLD, "hold", comp, view)
+        return _zero(Reason.HOLD, "hold", comp, view, cfg)
     regime = confirmed_regime(view)
     if regime is None and cfg.require_regime:
-        return _zero(Reason.NO_REGIME, "regime", comp, view)
+        return _zero(Reason.NO_REGIME, "regime", comp, view, cfg)
     if view.cascade is None and cfg.require_cascade:
-        return _zero(Reason.NO_CASCADE, "cascade", comp, view)
+        return _zero(Reason.NO_CASCADE, "cascade", comp, view, cfg)
 
     reading, origin = _sentiment_reading(signal, view)
     adj = sentiment.adjust(signal.confidence, signal.action, reading, origin, cfg.sentiment)
     comp["sentiment"] = adj.diagnostics
     reasons: list[Reason] = [Reason.SENTIMENT_CONTRADICTION] if adj.penalty > 0.0 else []
     if adj.confidence <= 0.0:
-        return _zero(Reason.ZERO_CONFIDENCE, "sentiment", comp, view)
+        return _zero(Reason.ZERO_CONFIDENCE, "sentiment", comp, view, cfg)
 
     est = _kelly(signal, adj.confidence, view, cfg)
     base = cfg.kelly.kelly_fraction * est.f_star
@@ -127,7 +159,7 @@ def size(signal: TacticalSignal, view: SymbolView, cfg: SizingConfig) -> Strateg
     }
     if base <= 0.0:
         comp["kelly"]["fraction"] = 0.0
-        return _zero(Reason.NON_POSITIVE_EDGE, "kelly", comp, view)
+        return _zero(Reason.NON_POSITIVE_EDGE, "kelly", comp, view, cfg)
 
     cap = cfg.budgets.position_pct
     steps = [Step("kelly", base, None)]
@@ -143,7 +175,8 @@ def size(signal: TacticalSignal, view: SymbolView, cfg: SizingConfig) -> Strateg
     if conf.scale < 1.0:
         reasons.append(Reason.CONFORMAL_WIDTH)
 
-    r_mult = 1.0 if regime is None else regime_hysteresis.multiplier(regime, cfg.regime)
+    strategy_fraction = fraction
+    r_mult, c_mult = _multipliers(view, cfg)
     comp.setdefault("regime", {})["multiplier"] = r_mult  # a fresh dict from _context
     fraction *= r_mult
     steps.append(Step("regime", fraction, r_mult))
@@ -151,7 +184,6 @@ def size(signal: TacticalSignal, view: SymbolView, cfg: SizingConfig) -> Strateg
         reasons.append(Reason.REGIME_REDUCTION)
 
     rec = None if view.cascade is None else view.cascade.recommendation
-    c_mult = 1.0 if rec is None else cascade.multiplier(rec, cfg.cascade)
     comp.setdefault("cascade", {})["multiplier"] = c_mult  # a fresh dict from _context
     fraction *= c_mult
     steps.append(Step("cascade", fraction, c_mult))
@@ -164,4 +196,13 @@ def size(signal: TacticalSignal, view: SymbolView, cfg: SizingConfig) -> Strateg
         fraction = cap
         if Reason.POSITION_BUDGET not in reasons:
             reasons.append(Reason.POSITION_BUDGET)
-    return StrategySize(fraction, tuple(steps), tuple(reasons), comp, rec, regime)
+    return StrategySize(
+        fraction,
+        tuple(steps),
+        tuple(reasons),
+        comp,
+        rec,
+        regime,
+        strategy_fraction,
+        r_mult * c_mult,
+    )

@@ -33,6 +33,41 @@ LATENCY = Histogram(
     "Event time of a tactical signal to its decision being handed to the producer",
     buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
 )
+ENSEMBLE_TOTAL = Gauge(
+    "himari_l3_ensemble_weight_total_usd", "Gross target of the portfolio's book", ["portfolio_id"]
+)
+ENSEMBLE_UTILISATION = Gauge(
+    "himari_l3_ensemble_utilization_pct", "Gross target over the portfolio budget", ["portfolio_id"]
+)
+ENSEMBLE_STRATEGIES = Gauge(
+    "himari_l3_ensemble_strategies", "Strategies with a live view", ["portfolio_id"]
+)
+ENSEMBLE_WEIGHT = Gauge(
+    "himari_l3_ensemble_weight_current", "Current ensemble weight per strategy", ["strategy_id"]
+)
+ENSEMBLE_DRIFT = Histogram(
+    "himari_l3_ensemble_weight_drift_pct",
+    "Ensemble weight drift percentage",
+    ["strategy_id"],
+    buckets=(1, 5, 10, 20, 50, 100),
+)
+BUDGET_VIOLATIONS = Counter(
+    "himari_l3_risk_budget_violations_total", "Budget cuts by level", ["level"]
+)
+BUDGET_UTILISATION = Gauge(
+    "himari_l3_risk_budget_utilization_pct",
+    "Budget use by level",
+    ["level", "identifier"],
+)
+CORRELATION_ALERTS = Counter(
+    "himari_l3_correlation_alerts_total", "Decisions cut because correlated exposure shares a budget"
+)
+TRADING_STATE = Gauge(
+    "himari_l3_trading_state", "0 ACTIVE, 1 REDUCING, 2 HALTED (kill switch)", ["portfolio_id"]
+)
+KILL_SWITCH_RESETS = Counter(
+    "himari_l3_kill_switch_resets_total", "Kill-switch reset commands", ["outcome"]
+)
 CONFIG_RELOADS = Counter(
     "himari_l3_config_reloads_total", "Configuration reload attempts", ["status"]
 )
@@ -44,6 +79,38 @@ def record_decision(decision: dict[str, Any]) -> None:
         REASONS.labels(reason).inc()
     if "sentiment_contradiction" in decision["reasons"]:
         SENTIMENT_ADJUSTMENTS.labels("decrease").inc()
+    _record_portfolio(decision)
+
+
+_STATE_LEVEL = {"ACTIVE": 0, "REDUCING": 1, "HALTED": 2}
+_BUDGET_LEVELS = {
+    "position_budget": "position",
+    "strategy_budget": "strategy",
+    "portfolio_budget": "portfolio",
+    "capital_limit": "capital",
+    "correlation_budget": "correlation",
+}
+
+
+def _record_portfolio(decision: dict[str, Any]) -> None:
+    pid, comp = decision["portfolio_id"], decision["components"]
+    budgets, ens = comp["budgets"], comp["ensemble"]
+    TRADING_STATE.labels(pid).set(_STATE_LEVEL[decision["trading_state"]])
+    ENSEMBLE_TOTAL.labels(pid).set(budgets["portfolio"]["used_usd"])
+    ENSEMBLE_UTILISATION.labels(pid).set(100.0 * budgets["portfolio"]["utilisation"])
+    ENSEMBLE_STRATEGIES.labels(pid).set(len(ens["weights"]))
+    for strategy, weight in ens["weights"].items():
+        ENSEMBLE_WEIGHT.labels(strategy).set(weight)
+    drift = ens["drift"]
+    for strategy, change in drift["weight_changes"].items():
+        ENSEMBLE_DRIFT.labels(strategy).observe(100.0 * abs(change))
+    for level in ("position", "strategy", "portfolio"):
+        ident = {"position": decision["symbol"], "strategy": decision["strategy_id"]}.get(level, pid)
+        BUDGET_UTILISATION.labels(level, ident).set(100.0 * budgets[level]["utilisation"])
+    for reason in budgets["breaches"]:
+        BUDGET_VIOLATIONS.labels(_BUDGET_LEVELS[reason]).inc()
+        if reason == "correlation_budget":
+            CORRELATION_ALERTS.inc()
 
 
 def record_cascade(symbol: str, components: dict[str, float]) -> None:

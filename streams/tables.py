@@ -10,7 +10,8 @@ from faust.types import TableT
 from sizing.cascade import CascadeAssessment
 from sizing.conformal import ResidualWindow
 from sizing.kelly import OutcomeStats
-from sizing.portfolio_sizing import PortfolioState
+from sizing.portfolio_book import PortfolioBook, WeightSnapshot
+from sizing.portfolio_state import PortfolioState
 from sizing.refs import InputRef
 from sizing.regime_hysteresis import RegimeState
 from sizing.sentiment import SentimentReading
@@ -34,6 +35,8 @@ TABLE_STATES: dict[str, Any] = {
     "posterior": OutcomeStats,
     "residuals": ResidualWindow,
     "portfolio": PortfolioState,
+    "ensemble": PortfolioBook,
+    "weight_history": WeightSnapshot,
 }
 
 
@@ -45,6 +48,8 @@ class Tables:
     posterior: TableT[str, OutcomeStats]
     residuals: TableT[str, ResidualWindow]
     portfolio: TableT[str, PortfolioState]
+    ensemble: TableT[str, PortfolioBook]
+    weight_history: TableT[str, WeightSnapshot]  # key "portfolio_id|slot", a ring per portfolio
 
 
 def create_tables(app: faust.App, partitions: int) -> Tables:
@@ -61,10 +66,18 @@ def create_tables(app: faust.App, partitions: int) -> Tables:
 
 def fenced(entry: Any, ref: InputRef) -> bool:
     """True when `ref` (or a later input of its partition) was already applied to `entry`."""
-    source: InputRef | None = None if entry is None else entry.source
+    return applied(None if entry is None else entry.source, ref)
+
+
+def applied(source: InputRef | None, ref: InputRef) -> bool:
+    """True when `source`, the last input applied, is `ref` or a later input of its partition."""
     return (
         source is not None
         and source.offset >= ref.offset
         and source.partition == ref.partition
         and source.topic == ref.topic
     )
+
+
+def history_key(portfolio_id: str, seq: int, size: int) -> str:
+    return f"{portfolio_id}|{seq % size}"

@@ -14,7 +14,7 @@ from streams.errors import TopicLayoutError
 # Topics that must share one partition count: tables fed by one are read by signals of another.
 GROUPS: dict[str, tuple[Topic, ...]] = {
     "symbol": (Topic.ONCHAIN, Topic.REGIME, Topic.SENTIMENT, Topic.TACTICAL, Topic.OUTCOMES),
-    "portfolio_id": (Topic.PORTFOLIO, Topic.SIZED),
+    "portfolio_id": (Topic.PORTFOLIO, Topic.CONTROL, Topic.SIZED),
 }
 
 
@@ -42,6 +42,8 @@ CHANGELOG_GROUPS = {
     "posterior": "symbol",
     "residuals": "symbol",
     "portfolio": "portfolio_id",
+    "ensemble": "portfolio_id",
+    "weight_history": "portfolio_id",
 }
 
 

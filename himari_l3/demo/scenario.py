@@ -266,8 +266,15 @@ def _sentiment_clash(w: _World, at: int, sym: str, i: int) -> _Plan:
 
 
 # Act 5 - recovery: RANGING confirmed everywhere, mostly HOLD, losses among the outcomes.
+# The SOL cascade's drawdown halted both portfolios (kill switch); the risk desk reviews it and
+# resets them (`himari-l3 reset-kill-switch`).
 def _recovery(w: _World, at: int, sym: str, i: int) -> _Plan:
     w.drift[sym], w.vol[sym] = 0.0, 1.0
+    if i == 30 and sym == SYMBOLS[0]:
+        for pid in PORTFOLIOS:
+            reset = {"portfolio_id": pid, "command": "RESET_KILL_SWITCH",
+                     "operator": "demo-risk-desk", "reason": "drawdown after the SOL cascade reviewed"}  # fmt: skip
+            w.emit(at, Topic.CONTROL, reset)
     return _Plan(w.rng.uniform(0.0, 0.12), 0.35, ("NEUTRAL", 0.1, 0.4))
 
 

@@ -43,7 +43,9 @@ def config(**worker: Any) -> Layer3Config:
 
 def handler_for(topic: Topic) -> Any:
     return (
-        portfolio_inputs.handle if topic in (Topic.PORTFOLIO, Topic.SIZED) else symbol_inputs.handle
+        portfolio_inputs.handle
+        if topic in (Topic.PORTFOLIO, Topic.CONTROL, Topic.SIZED)
+        else symbol_inputs.handle
     )
 
 

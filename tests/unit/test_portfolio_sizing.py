@@ -1,4 +1,4 @@
-"""Stage 2: equity fraction → signed target position, position budget, side, reasons."""
+"""Stage 2 for one strategy on one symbol: equity fraction → signed target, budget, side, reasons."""
 
 import orjson
 import pytest
@@ -8,8 +8,9 @@ from schemas.enums import Action, Reason, Regime, Side
 from schemas.enums import CascadeRecommendation as Rec
 from schemas.messages import PortfolioSnapshot
 from schemas.outputs import SizedSignal, SizingDecision
-from sizing import portfolio_sizing, records, strategy_sizing
-from sizing.portfolio_sizing import PortfolioState, Stage1Input
+from sizing import portfolio_sizing, portfolio_state, records, strategy_sizing
+from sizing.portfolio_sizing import Stage1Input
+from sizing.portfolio_state import PortfolioState
 from sizing.refs import InputRef
 
 
@@ -17,11 +18,15 @@ def portfolio(equity: float) -> PortfolioState:
     snap = PortfolioSnapshot(
         timestamp_ns=TS, portfolio_id="default", equity_usd=equity, realized_pnl_today_usd=0.0
     )
-    return portfolio_sizing.from_snapshot(snap, InputRef("himari.l3.portfolio", 0, 3))
+    ref = InputRef("himari.l3.portfolio", 0, 3)
+    return portfolio_state.from_snapshot(snap, None, ref, CFG.kill_switch)
 
 
 def stage1(action: Action, price: float, fraction: float, reasons=()) -> Stage1Input:
-    return Stage1Input(action, price, fraction, (("kelly", fraction, None),), tuple(reasons))
+    return Stage1Input(
+        "momentum", "BTC", "d1", TS, action, price, fraction, fraction, 1.0, None,
+        (("kelly", fraction, None),), tuple(reasons),
+    )  # fmt: skip
 
 
 # action, price, fraction, equity (None = no snapshot) → strategy usd, target usd, qty, side
@@ -43,34 +48,35 @@ TABLE = [
 )
 def test_stage2_target_position(*, action, price, fraction, equity, strategy, target, qty, side):
     snap = None if equity is None else portfolio(equity)
-    result = portfolio_sizing.size(stage1(action, price, fraction), snap, CFG)
+    result = portfolio_sizing.size(stage1(action, price, fraction), snap, None, CFG)
     assert result.strategy_size_usd == pytest.approx(strategy)
     assert result.target_position_usd == pytest.approx(target)
     assert result.target_quantity == pytest.approx(qty)
     assert result.side is side
     limit = 0.15 * (CFG.portfolio_value_usd if equity is None else equity)
     assert abs(result.target_position_usd) <= limit
-    assert result.budgets["position_limit_usd"] == pytest.approx(limit)
+    assert result.components["budgets"]["position"]["limit_usd"] == pytest.approx(limit)
 
 
 def test_without_snapshot_config_equity_is_used_and_said():
-    result = portfolio_sizing.size(stage1(Action.BUY, 10.0, 0.1), None, CFG)
-    assert result.budgets["equity_usd"] == 100_000.0
-    assert result.budgets["equity_source"] == "config"
+    result = portfolio_sizing.size(stage1(Action.BUY, 10.0, 0.1), None, None, CFG)
+    assert result.components["budgets"]["equity_usd"] == 100_000.0
+    assert result.components["budgets"]["equity_source"] == "config"
     assert result.reasons == [Reason.NO_PORTFOLIO_SNAPSHOT]
 
 
 def test_snapshot_equity_is_used_when_present():
-    result = portfolio_sizing.size(stage1(Action.BUY, 10.0, 0.1), portfolio(250_000.0), CFG)
-    assert result.budgets["equity_source"] == "snapshot"
+    result = portfolio_sizing.size(stage1(Action.BUY, 10.0, 0.1), portfolio(250_000.0), None, CFG)
+    budgets = result.components["budgets"]
+    assert budgets["equity_source"] == "snapshot"
     assert result.strategy_size_usd == pytest.approx(25_000.0)
-    assert result.budgets["position_utilisation"] == pytest.approx(25_000.0 / 37_500.0)
+    assert budgets["position"]["utilisation"] == pytest.approx(25_000.0 / 37_500.0)
     assert result.reasons == []
 
 
 def test_position_budget_adds_a_waterfall_step_and_one_reason():
     s1 = stage1(Action.BUY, 100.0, 0.2, reasons=[Reason.POSITION_BUDGET])
-    result = portfolio_sizing.size(s1, portfolio(50_000.0), CFG)
+    result = portfolio_sizing.size(s1, portfolio(50_000.0), None, CFG)
     assert result.reasons == [Reason.POSITION_BUDGET]
     assert result.waterfall[-1]["step"] == "position_budget"
     assert result.waterfall[-1]["size_usd"] == pytest.approx(7_500.0)
@@ -78,7 +84,7 @@ def test_position_budget_adds_a_waterfall_step_and_one_reason():
 
 
 def test_hold_is_flat_with_zero_target():
-    result = portfolio_sizing.size(stage1(Action.HOLD, 10.0, 0.0, [Reason.HOLD]), None, CFG)
+    result = portfolio_sizing.size(stage1(Action.HOLD, 10.0, 0.0, [Reason.HOLD]), None, None, CFG)
     assert (result.target_position_usd, result.target_quantity, result.side) == (
         0.0,
         0.0,
@@ -91,8 +97,8 @@ def full_path(sig, the_view, snap):
     s1 = strategy_sizing.size(sig, the_view, CFG)
     sized = orjson.loads(orjson.dumps(records.sized_record(sig, trigger, s1, the_view, "v1")))
     SizedSignal.model_validate(sized)
-    result = portfolio_sizing.size(records.stage1_input(sized), snap, CFG)
-    decision = records.decision_record(sized, result, snap, "v1", processed_at_ns=TS + 1)
+    result = portfolio_sizing.size(records.stage1_input(sized), snap, None, CFG, trigger)
+    decision = records.decision_record(sized, result, snap, None, "v1", processed_at_ns=TS + 1)
     return SizingDecision.model_validate(orjson.loads(orjson.dumps(decision)))
 
 
@@ -112,9 +118,11 @@ def test_end_to_end_sell_with_every_stage_biting():
     assert d.target_position_usd == pytest.approx(-4_500.0)
     assert d.target_quantity == pytest.approx(-1.8)
     assert d.side is Side.SHORT
-    assert [w.step for w in d.waterfall] == ["kelly", "kelly_cap", "conformal", "regime", "cascade"]
+    # Waterfall sizes are signed (− short); stage 2 adds the ensemble of one strategy.
+    steps = ["kelly", "kelly_cap", "conformal", "regime", "cascade", "ensemble"]
+    assert [w.step for w in d.waterfall] == steps
     assert [w.size_usd for w in d.waterfall] == pytest.approx(
-        [120_000, 30_000, 15_000, 9_000, 4_500]
+        [-120_000, -30_000, -15_000, -9_000, -4_500, -4_500]
     )
     assert d.reasons == [
         "position_budget",

@@ -13,7 +13,7 @@ from sizing import cascade, portfolio_sizing, records, regime_hysteresis, strate
 from sizing.cascade import CascadeIndicators
 from sizing.conformal import ResidualWindow
 from sizing.kelly import OutcomeStats
-from sizing.portfolio_sizing import PortfolioState
+from sizing.portfolio_state import PortfolioState
 from sizing.refs import InputRef
 from sizing.regime_hysteresis import RegimeState
 from sizing.sentiment import SentimentReading
@@ -91,7 +91,7 @@ def run(fields, view, equity, cfg=CFG):
     s1 = strategy_sizing.size(sig, view, cfg)
     sized = records.sized_record(sig, TRIGGER, s1, view, "v")
     snap = None if equity is None else PortfolioState(equity, {}, 0.0, None, TS, None)
-    return s1, portfolio_sizing.size(records.stage1_input(sized), snap, cfg)
+    return s1, portfolio_sizing.size(records.stage1_input(sized), snap, None, cfg)
 
 
 @PROPS

@@ -1,0 +1,91 @@
+"""Rolling correlation of per-symbol returns (seed 002), from the prices the signals carry.
+
+Returns are close-to-close over event-time periods: a period's close is the last price seen in it.
+Symbols without a price for twice the window are dropped (seed 002 #25).
+"""
+
+import math
+import statistics
+from dataclasses import dataclass, field
+from typing import Any
+
+from schemas.config import CorrelationConfig
+from sizing.rolling_samples import Completed, completed_stats
+
+_SECONDS_PER_DAY = 86_400.0
+
+
+@dataclass(frozen=True, slots=True)
+class PriceSeries:
+    """One symbol: returns of its completed periods, the open period and its last price."""
+
+    returns: Completed = field(default_factory=Completed)
+    prev_close: float | None = None
+    period: int = 0
+    price: float = 0.0
+
+    def record(self, period: int, price: float, window: int) -> "PriceSeries":
+        if period == self.period or self.price <= 0.0:
+            return PriceSeries(self.returns, self.prev_close, period, price)
+        if period < self.period:
+            return self  # a late price does not rewrite a closed period
+        points = self.returns.points
+        if self.prev_close is not None:
+            points = (*points, (self.period, self.price / self.prev_close - 1.0))[-window:]
+        return PriceSeries(Completed(points), self.price, period, price)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "returns": [list(p) for p in self.returns.points],
+            "prev_close": self.prev_close,
+            "period": self.period,
+            "price": self.price,
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> "PriceSeries":
+        points = tuple((int(p), float(r)) for p, r in data["returns"])
+        prev = data["prev_close"]
+        return cls(
+            Completed(points), None if prev is None else float(prev), data["period"], data["price"]
+        )
+
+
+def period_of(timestamp_ns: int, period_s: float) -> int:
+    return int(timestamp_ns // int(period_s * 1e9))
+
+
+def record_price(
+    series: dict[str, PriceSeries],
+    symbol: str,
+    price: float,
+    timestamp_ns: int,
+    cfg: CorrelationConfig,
+) -> dict[str, PriceSeries]:
+    """A new map with `symbol`'s price recorded and inactive symbols dropped."""
+    period = period_of(timestamp_ns, cfg.period_s)
+    old = series.get(symbol, PriceSeries(period=period))
+    if period == old.period:
+        out = dict(series)
+    else:  # clean up once a period, not on every price
+        out = {s: p for s, p in series.items() if p.period >= period - 2 * cfg.window}
+    out[symbol] = old.record(period, price, cfg.window)
+    return out
+
+
+def correlation(
+    series: dict[str, PriceSeries], a: str, b: str, cfg: CorrelationConfig
+) -> float | None:
+    """r of the two symbols' returns; None until they share `min_periods` completed periods."""
+    sa, sb = series.get(a), series.get(b)
+    if sa is None or sb is None:
+        return None
+    return completed_stats(sa.returns, sb.returns, b, cfg.min_periods).r
+
+
+def realised_daily_vol(series: PriceSeries | None, cfg: CorrelationConfig) -> float | None:
+    """Standard deviation of period returns scaled to a day; None with too few periods."""
+    if series is None or len(series.returns.points) < cfg.min_periods:
+        return None
+    stdev = statistics.pstdev(r for _, r in series.returns.points)
+    return stdev * math.sqrt(_SECONDS_PER_DAY / cfg.period_s)

@@ -1,0 +1,137 @@
+"""Capital-proportional kill switch (seed 003 §1c) on portfolio snapshots, in event time.
+
+Daily loss (from the UTC day's opening equity) or drawdown from peak at or past its limit
+latches HALTED: a daily-loss halt until the next UTC day, a drawdown halt until an explicit reset.
+Past `reducing_at` of either limit the portfolio is REDUCING (not latched).
+"""
+
+from dataclasses import dataclass, replace
+from typing import Any, NamedTuple
+
+from schemas.config import KillSwitchConfig
+from schemas.enums import TradingState
+
+NS_PER_DAY = 86_400 * 1_000_000_000
+
+
+def utc_day(timestamp_ns: int) -> int:
+    return timestamp_ns // NS_PER_DAY
+
+
+@dataclass(frozen=True, slots=True)
+class KillSwitch:
+    """What the snapshots so far (and the last reset) established."""
+
+    day: int
+    day_open_equity: float
+    peak_equity: float
+    equity: float
+    daily_halt_day: int | None = None  # the UTC day a daily-loss halt holds for
+    drawdown_halt_ns: int | None = None  # event time of the snapshot that tripped it
+    last_reset: dict[str, Any] | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "day": self.day,
+            "day_open_equity": self.day_open_equity,
+            "peak_equity": self.peak_equity,
+            "equity": self.equity,
+            "daily_halt_day": self.daily_halt_day,
+            "drawdown_halt_ns": self.drawdown_halt_ns,
+            "last_reset": self.last_reset,
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> "KillSwitch":
+        return cls(**data)
+
+
+class Snapshot(NamedTuple):
+    equity_usd: float
+    realized_pnl_today_usd: float
+    peak_equity_usd: float | None
+    timestamp_ns: int
+
+
+class Verdict(NamedTuple):
+    state: TradingState
+    cause: str | None  # "daily_loss" or "drawdown" when not ACTIVE
+    diagnostics: dict[str, Any]
+
+
+def daily_loss_pct(ks: KillSwitch) -> float:
+    return max(0.0, (ks.day_open_equity - ks.equity) / ks.day_open_equity)
+
+
+def drawdown_pct(ks: KillSwitch) -> float:
+    return max(0.0, (ks.peak_equity - ks.equity) / ks.peak_equity)
+
+
+def on_snapshot(prev: KillSwitch | None, snap: Snapshot, cfg: KillSwitchConfig) -> KillSwitch:
+    """Fold one snapshot in (snapshots arrive in event-time order; the caller drops late ones)."""
+    day = utc_day(snap.timestamp_ns)
+    if prev is None or day > prev.day:
+        # The day opened at today's equity before today's realised PnL.
+        opening = max(snap.equity_usd - snap.realized_pnl_today_usd, 1e-9)
+        base = KillSwitch(day, opening, prev.peak_equity if prev else opening, snap.equity_usd)
+        if prev is not None:
+            base = replace(base, drawdown_halt_ns=prev.drawdown_halt_ns, last_reset=prev.last_reset)
+    elif day < prev.day:
+        return prev
+    else:
+        base = replace(prev, equity=snap.equity_usd)
+    # After a reset the account's own peak would re-trip the halt at once: measure from the reset.
+    reported = snap.peak_equity_usd if base.last_reset is None else None
+    peak = max(base.peak_equity, snap.equity_usd, reported or 0.0)
+    ks = replace(base, peak_equity=peak)
+    if daily_loss_pct(ks) >= cfg.max_daily_loss_pct:
+        ks = replace(ks, daily_halt_day=day)
+    if drawdown_pct(ks) >= cfg.max_drawdown_pct and ks.drawdown_halt_ns is None:
+        ks = replace(ks, drawdown_halt_ns=snap.timestamp_ns)
+    return ks
+
+
+def on_reset(ks: KillSwitch, command: dict[str, Any]) -> KillSwitch:
+    """An operator's reset clears both latches and measures loss and drawdown afresh from now."""
+    return replace(
+        ks,
+        day_open_equity=ks.equity,
+        peak_equity=ks.equity,
+        daily_halt_day=None,
+        drawdown_halt_ns=None,
+        last_reset=command,
+    )
+
+
+def evaluate(ks: KillSwitch | None, timestamp_ns: int, cfg: KillSwitchConfig) -> Verdict:
+    """The trading state for a signal at `timestamp_ns` under the current limits."""
+    if ks is None:
+        return Verdict(TradingState.ACTIVE, None, {"state": TradingState.ACTIVE})
+    loss, drawdown = daily_loss_pct(ks), drawdown_pct(ks)
+    same_day = utc_day(timestamp_ns) <= ks.day
+    daily_halt = ks.daily_halt_day is not None and utc_day(timestamp_ns) <= ks.daily_halt_day
+    loss_now = loss if same_day else 0.0  # a new UTC day starts from a clean daily loss
+    state, cause = TradingState.ACTIVE, None
+    if ks.drawdown_halt_ns is not None or drawdown >= cfg.max_drawdown_pct:
+        state, cause = TradingState.HALTED, "drawdown"
+    elif daily_halt or loss_now >= cfg.max_daily_loss_pct:
+        state, cause = TradingState.HALTED, "daily_loss"
+    elif drawdown >= cfg.reducing_at * cfg.max_drawdown_pct:
+        state, cause = TradingState.REDUCING, "drawdown"
+    elif loss_now >= cfg.reducing_at * cfg.max_daily_loss_pct:
+        state, cause = TradingState.REDUCING, "daily_loss"
+    return Verdict(
+        state,
+        cause,
+        {
+            "state": state,
+            "cause": cause,
+            "daily_loss_pct": loss_now,
+            "drawdown_pct": drawdown,
+            "day_open_equity_usd": ks.day_open_equity,
+            "peak_equity_usd": ks.peak_equity,
+            "daily_halt_day": ks.daily_halt_day,
+            "drawdown_halt_ns": ks.drawdown_halt_ns,
+            "last_reset": ks.last_reset,
+        },
+    )

@@ -1,0 +1,88 @@
+"""What `ensemble[portfolio_id]` holds: the portfolio's book as stage 2 last decided it."""
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from sizing.correlation_monitor import PriceSeries
+from sizing.ensemble import Views
+from sizing.refs import InputRef, ref_dict
+from sizing.rolling_samples import Samples
+from sizing.swing_governor import Watermarks
+
+
+@dataclass(frozen=True, slots=True)
+class PortfolioBook:
+    """Every figure is a fraction of equity, so the book does not go stale when equity moves."""
+
+    views: Views = field(default_factory=Views)
+    targets: dict[str, float] = field(default_factory=dict)  # symbol → last decided target
+    weights: dict[str, float] = field(default_factory=dict)  # strategy → weight, last decision
+    prices: dict[str, PriceSeries] = field(default_factory=dict)
+    samples: dict[str, Samples] = field(default_factory=dict)  # strategy → net wish per period
+    swings: dict[str, Watermarks] = field(default_factory=dict)
+    snapshots: int = 0  # weight snapshots recorded so far: the next one's sequence number
+    source: InputRef | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "wishes": self.views.by_symbol,
+            "targets": self.targets,
+            "weights": self.weights,
+            "prices": {s: p.as_dict() for s, p in self.prices.items()},
+            "samples": {s: v.as_list() for s, v in self.samples.items()},
+            "swings": {s: [list(m) for m in w] for s, w in self.swings.items()},
+            "snapshots": self.snapshots,
+            "source": ref_dict(self.source),
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> "PortfolioBook":
+        return cls(
+            views=Views.of({sym: dict(w) for sym, w in data["wishes"].items()}),
+            targets=dict(data["targets"]),
+            weights=dict(data["weights"]),
+            prices={s: PriceSeries.from_dict(p) for s, p in data["prices"].items()},
+            samples={s: Samples.from_list(v) for s, v in data["samples"].items()},
+            swings={
+                s: tuple((int(a), float(b), float(c)) for a, b, c in w)
+                for s, w in data["swings"].items()
+            },
+            snapshots=int(data["snapshots"]),
+            source=InputRef.from_dict(data.get("source")),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class WeightSnapshot:
+    """One row group of the weight history (seed 000 §11.7), written per decision."""
+
+    seq: int
+    timestamp_ns: int
+    weights: dict[str, float]
+    total_allocated_usd: float
+    num_strategies: int
+    decision_id: str
+    source: InputRef | None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "seq": self.seq,
+            "timestamp_ns": self.timestamp_ns,
+            "weights": self.weights,
+            "total_allocated_usd": self.total_allocated_usd,
+            "num_strategies": self.num_strategies,
+            "decision_id": self.decision_id,
+            "source": ref_dict(self.source),
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> "WeightSnapshot":
+        return cls(
+            seq=int(data["seq"]),
+            timestamp_ns=int(data["timestamp_ns"]),
+            weights=dict(data["weights"]),
+            total_allocated_usd=float(data["total_allocated_usd"]),
+            num_strategies=int(data["num_strategies"]),
+            decision_id=str(data["decision_id"]),
+            source=InputRef.from_dict(data.get("source")),
+        )

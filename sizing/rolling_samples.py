@@ -1,0 +1,103 @@
+"""Samples per event-time period, and their pairwise Pearson correlation.
+
+A `Samples` holds the completed periods (immutable) and the open one. Correlations read completed
+periods only, so a pair's value is cached on the completed objects and stays valid until a period
+closes; the identity of an immutable object stands for its contents.
+"""
+
+import math
+from dataclasses import dataclass, field
+from typing import Any, NamedTuple
+
+
+class PairStats(NamedTuple):
+    r: float | None  # None: fewer than the minimum common periods, or a constant series
+    identical: bool  # the two agree on every common period (and share at least one)
+
+
+@dataclass(frozen=True, slots=True)
+class Completed:
+    """Closed periods, oldest first: (period, value). Equal by value; caches go by identity."""
+
+    points: tuple[tuple[int, float], ...] = ()
+    # other series' name → (its Completed, stats); one entry per name, so it stays bounded.
+    _cache: dict[str, tuple["Completed", PairStats]] = field(
+        default_factory=dict, repr=False, compare=False, hash=False
+    )
+
+    def as_map(self) -> dict[int, float]:
+        return dict(self.points)
+
+
+@dataclass(frozen=True, slots=True)
+class Samples:
+    """One series: its completed periods and the open period's value."""
+
+    completed: Completed = field(default_factory=Completed)
+    period: int | None = None
+    value: float = 0.0
+
+    def record(self, period: int, value: float, window: int) -> "Samples":
+        """The open period takes `value`; an earlier period than the open one is ignored."""
+        if self.period is None or period == self.period:
+            return Samples(self.completed, period, value)
+        if period < self.period:
+            return self
+        points = (*self.completed.points, (self.period, self.value))[-window:]
+        return Samples(Completed(points), period, value)
+
+    def all_points(self) -> tuple[tuple[int, float], ...]:
+        if self.period is None:
+            return self.completed.points
+        return (*self.completed.points, (self.period, self.value))
+
+    def last_period(self) -> int | None:
+        return self.period
+
+    def as_list(self) -> list[Any]:
+        return [[p, v] for p, v in self.all_points()]
+
+    @classmethod
+    def from_list(cls, data: list[Any]) -> "Samples":
+        points = tuple((int(p), float(v)) for p, v in data)
+        if not points:
+            return cls()
+        return cls(Completed(points[:-1]), points[-1][0], points[-1][1])
+
+
+def pearson(xs: list[float], ys: list[float]) -> float | None:
+    """Pearson's r; None when either series is constant (r is undefined)."""
+    n = len(xs)
+    mx, my = sum(xs) / n, sum(ys) / n
+    sxy = sxx = syy = 0.0
+    for x, y in zip(xs, ys, strict=True):
+        dx, dy = x - mx, y - my
+        sxy += dx * dy
+        sxx += dx * dx
+        syy += dy * dy
+    if sxx <= 1e-300 or syy <= 1e-300:
+        return None
+    return max(-1.0, min(1.0, sxy / math.sqrt(sxx * syy)))
+
+
+def aligned(a: dict[int, float], b: dict[int, float]) -> tuple[list[float], list[float]]:
+    common = sorted(a.keys() & b.keys())
+    return [a[k] for k in common], [b[k] for k in common]
+
+
+def completed_stats(a: Completed, b: Completed, b_name: str, min_points: int) -> PairStats:
+    """r and agreement over the periods both have completed; cached until either changes."""
+    hit = a._cache.get(b_name)
+    if hit is not None and hit[0] is b:
+        return hit[1]
+    xs, ys = aligned(a.as_map(), b.as_map())
+    r = pearson(xs, ys) if len(xs) >= min_points else None
+    stats = PairStats(r, bool(xs) and xs == ys)
+    a._cache[b_name] = (b, stats)
+    return stats
+
+
+def identical_so_far(a: Samples, b: Samples) -> bool:
+    """True when both series have a common period and agree on every one they share."""
+    xs, ys = aligned(dict(a.all_points()), dict(b.all_points()))
+    return bool(xs) and xs == ys

@@ -1,0 +1,127 @@
+"""Signal independence (seed 003 §4a): how many independent strategies a portfolio really has.
+
+Each strategy's signed net size is sampled per event-time period. Strategies whose samples
+correlate above `degenerate_above` (or, before there is enough data, agree on every common
+period) are degenerate: they count, and later vote, as one. Among those voices the effective
+count is n²/ΣC²ᵢⱼ, and size is scaled by √(effective/n) when it falls short of n.
+"""
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+from schemas.config import IndependenceConfig
+from sizing.rolling_samples import Samples, completed_stats, identical_so_far
+
+
+@dataclass(frozen=True, slots=True)
+class Independence:
+    strategies: int
+    voices: int
+    effective: float
+    scale: float
+    degenerate_pairs: tuple[tuple[str, str, float], ...]
+
+    def diagnostics(self) -> dict[str, Any]:
+        return {
+            "strategies": self.strategies,
+            "nominal_count": self.voices,
+            "effective_count": self.effective,
+            "scale": self.scale,
+            "degenerate_pairs": [list(p) for p in self.degenerate_pairs],
+        }
+
+
+def record(
+    samples: dict[str, Samples], strategy: str, net: float, period: int, cfg: IndependenceConfig
+) -> dict[str, Samples]:
+    """A new map with `strategy`'s net size sampled; strategies silent for a window are dropped."""
+    old = samples.get(strategy, Samples())
+    if old.period == period:
+        out = dict(samples)
+    else:
+        out = {s: v for s, v in samples.items() if (v.period or 0) >= period - cfg.window}
+    out[strategy] = old.record(period, net, cfg.window)
+    return out
+
+
+def _completed_degenerate(
+    samples: dict[str, Samples], a: str, b: str, cfg: IndependenceConfig
+) -> tuple[bool, float | None]:
+    stats = completed_stats(samples[a].completed, samples[b].completed, b, cfg.min_samples)
+    if stats.r is not None:
+        return stats.r > cfg.degenerate_above, stats.r
+    return stats.identical, 1.0 if stats.identical else None
+
+
+def same_voice(samples: dict[str, Samples], a: str, b: str, cfg: IndependenceConfig) -> bool:
+    """Degenerate by completed periods, or identical so far (the open period included)."""
+    if a not in samples or b not in samples:
+        return False
+    return _completed_degenerate(samples, a, b, cfg)[0] or identical_so_far(samples[a], samples[b])
+
+
+def groups(members: list[str], joined: set[tuple[str, str]]) -> list[list[str]]:
+    """Connected components of `members` under the `joined` pairs, each sorted, in name order."""
+    parent = {m: m for m in members}
+
+    def root(m: str) -> str:
+        while parent[m] != m:
+            parent[m] = parent[parent[m]]
+            m = parent[m]
+        return m
+
+    for a, b in joined:
+        ra, rb = root(a), root(b)
+        if ra != rb:
+            parent[max(ra, rb)] = min(ra, rb)
+    out: dict[str, list[str]] = {}
+    for m in sorted(members):
+        out.setdefault(root(m), []).append(m)
+    return list(out.values())
+
+
+# Memo of `assess`: it reads completed periods only, which change once a period per strategy.
+# Keyed by the identity of the immutable Completed objects, which the entry holds on to.
+_MEMO: dict[tuple[Any, ...], tuple[tuple[Any, ...], "Independence"]] = {}
+_MEMO_SIZE = 4096
+
+
+def assess(samples: dict[str, Samples], cfg: IndependenceConfig) -> Independence:
+    """Effective count over the voices of every strategy sampled in the window."""
+    names = tuple(sorted(samples))
+    held = (cfg, *(samples[n].completed for n in names))
+    key = (names, *map(id, held))
+    hit = _MEMO.get(key)
+    if hit is not None and all(a is b for a, b in zip(hit[0], held, strict=True)):
+        return hit[1]
+    result = _assess(list(names), samples, cfg)
+    if len(_MEMO) >= _MEMO_SIZE:
+        _MEMO.clear()
+    _MEMO[key] = (held, result)
+    return result
+
+
+def _assess(names: list[str], samples: dict[str, Samples], cfg: IndependenceConfig) -> Independence:
+    joined: set[tuple[str, str]] = set()
+    rs: dict[tuple[str, str], float] = {}
+    degenerate: list[tuple[str, str, float]] = []
+    for i, a in enumerate(names):
+        for b in names[i + 1 :]:
+            same, r = _completed_degenerate(samples, a, b, cfg)
+            if r is not None:
+                rs[a, b] = r
+                if abs(r) > cfg.degenerate_above:
+                    degenerate.append((a, b, r))
+            if same:
+                joined.add((a, b))
+    reps = [g[0] for g in groups(names, joined)]
+    n = len(reps)
+    if n == 0:
+        return Independence(0, 0, 0.0, 1.0, ())
+    squares = float(n) + 2.0 * sum(
+        rs.get((a, b), 0.0) ** 2 for i, a in enumerate(reps) for b in reps[i + 1 :]
+    )
+    effective = n * n / squares
+    scale = math.sqrt(effective / n) if effective < n else 1.0
+    return Independence(len(names), n, effective, scale, tuple(degenerate))

@@ -1,0 +1,48 @@
+"""The decision's waterfall as stage 2 extends it: signed USD after each step, with multipliers.
+
+A step's multiplier is its size over the one before (None after a zero), so the product of the
+multipliers is the final size over the first whenever no size on the way was zero.
+"""
+
+import math
+from typing import Any
+
+
+class Steps:
+    def __init__(self, items: list[dict[str, Any]], size: float) -> None:
+        self.items = items
+        self.size = size
+
+    @classmethod
+    def from_stage1(
+        cls, waterfall: tuple[tuple[str, float, float | None], ...], factor: float
+    ) -> "Steps":
+        """Stage 1's fractions of equity, turned into signed USD (factor = ±equity)."""
+        sizes = [fraction * factor + 0.0 for _, fraction, _ in waterfall]
+        items = [
+            {"step": step, "size_usd": size, "multiplier": mult}
+            for (step, _, mult), size in zip(waterfall, sizes, strict=True)
+        ]
+        return cls(items, sizes[-1] if sizes else 0.0)
+
+    def set(self, step: str, size: float) -> None:
+        size += 0.0  # no negative zero on the wire
+        mult = size / self.size if self.size != 0.0 else None
+        self.items.append({"step": step, "size_usd": size, "multiplier": mult})
+        self.size = size
+
+    def set_if_changed(self, step: str, size: float, reasons: list[str], reason: str) -> None:
+        if size != self.size:
+            self.set(step, size)
+            reasons.append(reason)
+
+    def scale(self, step: str, factor: float, reasons: list[str], reason: str) -> None:
+        self.set_if_changed(step, self.size * factor, reasons, reason)
+
+    def cap(self, step: str, limit: float, reasons: list[str], reason: str) -> None:
+        """|size| ≤ limit, keeping the sign."""
+        if abs(self.size) > limit:
+            self.set_if_changed(step, math.copysign(limit, self.size), reasons, reason)
+
+    def as_list(self) -> list[dict[str, Any]]:
+        return self.items
