@@ -85,6 +85,18 @@ def _parser() -> argparse.ArgumentParser:
         "schemas", parents=[common], help="write the JSON Schema of every contract message"
     )
     s.add_argument("--out", type=Path, required=True)
+    e = sub.add_parser("export", parents=[common], help="export a table as CSV")
+    e.add_argument("what", choices=["weight-history"])
+    e.add_argument("--portfolio", required=True)
+    e.add_argument("--out", type=Path, required=True)
+    k = sub.add_parser(
+        "reset-kill-switch",
+        parents=[common],
+        help="publish an audited reset of a portfolio's kill switch",
+    )
+    k.add_argument("--portfolio", required=True)
+    k.add_argument("--reason", required=True, help="why; kept on the control topic for audits")
+    k.add_argument("--operator", default=None, help="who (default: the login name)")
     return p
 
 
@@ -134,6 +146,22 @@ def _dispatch(args: argparse.Namespace) -> int:
 
         for path in write_schemas(args.out):
             print(path)
+        return 0
+    if args.command == "export":
+        from himari_l3.weight_history import export
+
+        snaps, rows = asyncio.run(export(cfg, args.portfolio, args.out))
+        print(f"wrote {snaps} weight snapshot(s) of {args.portfolio} ({rows} row(s)) to {args.out}")
+        return 0
+    if args.command == "reset-kill-switch":
+        from himari_l3 import kill_switch_reset
+
+        cmd = kill_switch_reset.command(args.portfolio, args.reason, args.operator)
+        topic = asyncio.run(kill_switch_reset.publish(cfg, cmd))
+        print(
+            f"published RESET_KILL_SWITCH for {cmd.portfolio_id} by {cmd.operator} to {topic} "
+            f"(correlation id {cmd.correlation_id})"
+        )
         return 0
     raise AssertionError(args.command)
 

@@ -4,10 +4,9 @@ Handler-level (see agent_harness): sized records the first handler sends are fed
 second, as the broker would; numbers are checked against the pure core folded by hand.
 """
 
+import zlib
 from collections import Counter
 from typing import Any
-
-import zlib
 
 import orjson
 import pytest
@@ -176,7 +175,9 @@ class CoreFold:
             t["w"].get(state_updates.residual_key(sig.strategy_id, sig.symbol)),
         )  # fmt: skip
         result = strategy_sizing.size(sig, view, self.cfg)
-        return orjson.loads(orjson.dumps(records.sized_record(sig, ref, result, view, self.version)))
+        return orjson.loads(
+            orjson.dumps(records.sized_record(sig, ref, result, view, self.version))
+        )
 
     def stage2(self, sized: dict[str, Any], ref: InputRef) -> dict[str, Any]:
         pid = sized["portfolio_id"]
@@ -235,7 +236,7 @@ def test_signal_redelivered_after_later_state_changes_reproduces_its_decision() 
 def test_decision_lineage_records_the_config_version_of_each_stage() -> None:
     from schemas.config import Layer3Config
     from schemas.messages import TacticalSignal
-    from sizing import portfolio_sizing, portfolio_state, records
+    from sizing import portfolio_sizing, records
     from sizing.refs import InputRef
     from sizing.strategy_sizing import SymbolView, size
 
