@@ -9,7 +9,9 @@ from sizing.portfolio_book import PortfolioBook
 from sizing.portfolio_state import PortfolioState
 
 if TYPE_CHECKING:
-    from sizing.portfolio_sizing import _Ensemble, _Limits, _Risk
+    from sizing.stage2_ensemble import EnsembleStep
+    from sizing.stage2_limits import LimitsStep
+    from sizing.stage2_risk import RiskStep
 
 BUDGET_REASONS = frozenset(
     {
@@ -33,9 +35,9 @@ def components(
     equity: float,
     final: float,
     gross_usd: float,
-    ens: "_Ensemble",
-    lim: "_Limits",
-    risk: "_Risk",
+    ens: "EnsembleStep",
+    lim: "LimitsStep",
+    risk: "RiskStep",
     reasons: list[str],
     cfg: SizingConfig,
 ) -> dict[str, Any]:

@@ -1,0 +1,86 @@
+"""Stage 2, limits: capital-proportional limit (seed 003 §1a), position budget, correlated
+exposure sharing one budget (seed 002), portfolio gross budget."""
+
+from typing import NamedTuple
+
+from schemas.config import SizingConfig
+from schemas.enums import Reason
+from sizing import correlation_monitor, risk_limits
+from sizing.correlation_monitor import PriceSeries
+from sizing.portfolio_book import PortfolioBook
+from sizing.stage2_input import Stage1Input, guard_price
+from sizing.stage2_steps import Steps
+
+
+def volatility(s1: Stage1Input, book: PortfolioBook, cfg: SizingConfig) -> tuple[float | None, str]:
+    if s1.predicted_volatility is not None:
+        return s1.predicted_volatility, "signal"
+    vol = correlation_monitor.realised_daily_vol(book.prices.get(s1.symbol), cfg.correlation)
+    return vol, "none" if vol is None else "prices"
+
+
+def correlated_held(
+    s1: Stage1Input,
+    target: float,
+    book: PortfolioBook,
+    prices: dict[str, PriceSeries],
+    cfg: SizingConfig,
+) -> dict[str, float]:
+    """Other symbols held on the same side whose returns correlate above the limit."""
+    out = {}
+    for other, held in book.targets.items():
+        if other == s1.symbol or held * target <= 0.0:
+            continue
+        r = correlation_monitor.correlation(prices, s1.symbol, other, cfg.correlation)
+        if r is not None and r > cfg.correlation.max_correlation:
+            out[other] = r
+    return out
+
+
+class LimitsStep(NamedTuple):
+    capital: risk_limits.CapitalLimit
+    position_limit: float
+    limit: float  # the tighter of the position budget and the capital limit
+    prices: dict[str, PriceSeries]
+    correlated: dict[str, float]
+    cluster_usd: float
+    portfolio_limit: float
+
+
+def apply(
+    s1: Stage1Input,
+    book: PortfolioBook,
+    equity: float,
+    steps: Steps,
+    reasons: list[str],
+    cfg: SizingConfig,
+) -> LimitsStep:
+    """Capital limit, position budget, correlated exposure sharing one budget, portfolio gross."""
+    vol, vol_source = volatility(s1, book, cfg)
+    capital = risk_limits.capital_limit(equity, vol, vol_source, cfg.capital_limit)
+    position_limit = cfg.budgets.position_pct * equity
+    limit = position_limit
+    if cfg.capital_limit.enabled:
+        steps.cap("capital_limit", capital.max_notional_usd, reasons, Reason.CAPITAL_LIMIT)
+        limit = min(limit, capital.max_notional_usd)
+    steps.cap("position_budget", position_limit, reasons, Reason.POSITION_BUDGET)
+
+    prices = book.prices
+    if guard_price(s1) is None:
+        prices = correlation_monitor.record_price(
+            book.prices, s1.symbol, s1.price, s1.timestamp_ns, cfg.correlation
+        )
+    correlated = correlated_held(s1, steps.size, book, prices, cfg)
+    cluster_usd = sum(abs(book.targets[o]) for o in correlated) * equity
+    if correlated:
+        headroom = max(0.0, limit - cluster_usd)
+        steps.cap("correlation_budget", headroom, reasons, Reason.CORRELATION_BUDGET)
+
+    others = sum(abs(t) for s, t in book.targets.items() if s != s1.symbol) * equity
+    portfolio_limit = cfg.budgets.portfolio_pct * equity
+    steps.cap(
+        "portfolio_budget", max(0.0, portfolio_limit - others), reasons, Reason.PORTFOLIO_BUDGET
+    )
+    return LimitsStep(
+        capital, position_limit, limit, prices, correlated, cluster_usd, portfolio_limit
+    )

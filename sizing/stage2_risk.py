@@ -1,0 +1,53 @@
+"""Stage 2, last steps: concentration gate (seed 004 §3), then the trading state, the most
+restrictive of kill switch (seed 003 §1c) and swing governor (seed 003 §1b)."""
+
+from typing import NamedTuple
+
+from schemas.config import SizingConfig
+from schemas.enums import Reason, TradingState
+from sizing import kill_switch, risk_limits, swing_governor
+from sizing.portfolio_book import PortfolioBook
+from sizing.portfolio_state import PortfolioState
+from sizing.stage2_input import Stage1Input
+from sizing.stage2_steps import Steps
+
+
+class RiskStep(NamedTuple):
+    state: TradingState
+    verdict: kill_switch.Verdict
+    swing: swing_governor.Swing
+    net_delta: float
+    current: float
+
+
+def apply(
+    s1: Stage1Input,
+    portfolio: PortfolioState | None,
+    book: PortfolioBook,
+    equity: float,
+    limit: float,
+    steps: Steps,
+    reasons: list[str],
+    cfg: SizingConfig,
+) -> RiskStep:
+    """Concentration gate, then the most restrictive of kill switch and swing governor."""
+    current = 0.0 if portfolio is None else portfolio.position_usd(s1.symbol)
+    net_delta = 0.0 if portfolio is None else risk_limits.net_delta_pct(portfolio.positions, equity)
+    gated = risk_limits.concentration_gate(steps.size, current, net_delta, cfg.concentration)
+    steps.set_if_changed("concentration_gate", gated, reasons, Reason.CONCENTRATION_GATE)
+
+    kill = None if portfolio is None else portfolio.kill
+    verdict = kill_switch.evaluate(kill, s1.timestamp_ns, cfg.kill_switch)
+    marks = book.swings.get(s1.symbol, ())
+    swing = swing_governor.measure(
+        marks, s1.timestamp_ns, steps.size / equity, limit / equity, cfg.swing
+    )
+    swing_state = TradingState.REDUCING if swing.exceeded else TradingState.ACTIVE
+    state = risk_limits.most_restrictive(verdict.state, swing_state)
+    restricted = risk_limits.restrict(steps.size, current, state)
+    if restricted != steps.size:
+        if swing.exceeded:
+            reasons.append(Reason.POSITION_SWING)
+        why = Reason.KILL_SWITCH if state is TradingState.HALTED else Reason.TRADING_STATE_REDUCING
+        steps.set_if_changed("trading_state", restricted, reasons, why)
+    return RiskStep(state, verdict, swing, net_delta, current)
