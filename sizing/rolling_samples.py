@@ -21,7 +21,7 @@ class Completed:
 
     points: tuple[tuple[int, float], ...] = ()
     # other series' name → (its Completed, stats); one entry per name, so it stays bounded.
-    _cache: dict[str, tuple["Completed", PairStats]] = field(
+    _cache: dict[str, tuple["Completed", int, PairStats]] = field(
         default_factory=dict, repr=False, compare=False, hash=False
     )
 
@@ -88,12 +88,12 @@ def aligned(a: dict[int, float], b: dict[int, float]) -> tuple[list[float], list
 def completed_stats(a: Completed, b: Completed, b_name: str, min_points: int) -> PairStats:
     """r and agreement over the periods both have completed; cached until either changes."""
     hit = a._cache.get(b_name)
-    if hit is not None and hit[0] is b:
-        return hit[1]
+    if hit is not None and hit[0] is b and hit[1] == min_points:
+        return hit[2]
     xs, ys = aligned(a.as_map(), b.as_map())
     r = pearson(xs, ys) if len(xs) >= min_points else None
     stats = PairStats(r, bool(xs) and xs == ys)
-    a._cache[b_name] = (b, stats)
+    a._cache[b_name] = (b, min_points, stats)
     return stats
 
 

@@ -66,7 +66,7 @@ def test_paced_demo_scenario_decisions_show_every_stage_acting(worker_factory):
     )
     assert reasons["hold"] and reasons["position_budget"]
     assert any(d["recommendation"] in {"EXIT", "REDUCE_75%", "REDUCE_50%"} for d in decisions)
-    for d in decisions:
-        assert d["waterfall"][-1]["size_usd"] == pytest.approx(
-            abs(d["target_position_usd"]), abs=1e-6
-        )
+    for d in decisions:  # the waterfall is signed and ends at the target
+        assert d["waterfall"][-1]["size_usd"] == pytest.approx(d["target_position_usd"], abs=1e-6)
+    assert {"ensemble_penalty", "kill_switch"} <= set(reasons), reasons
+    assert {d["trading_state"] for d in decisions} >= {"ACTIVE", "HALTED"}
