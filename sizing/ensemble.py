@@ -95,11 +95,28 @@ def voices(
         for b in names[i + 1 :]
         if signal_independence.same_voice(samples, a, b, cfg)
     }
-    out = [
-        Voice(tuple(g), sum(on_symbol[s] for s in g) / len(g))
-        for g in signal_independence.groups(names, joined)
-    ]
+    out = []
+    for group in signal_independence.groups(names, joined):
+        distinct = _distinct(group, on_symbol, samples)  # a copy must not weigh twice in a mean
+        out.append(Voice(tuple(group), sum(on_symbol[s] for s in distinct) / len(distinct)))
     return tuple(sorted(out, key=lambda v: (-abs(v.wish), v.strategies)))
+
+
+def _distinct(
+    group: list[str], on_symbol: dict[str, float], samples: dict[str, Samples]
+) -> list[str]:
+    """Members of a voice, exact copies (same view, same samples so far) counted once."""
+    kept: list[str] = []
+    for s in group:
+        if not any(
+            on_symbol[k] == on_symbol[s]
+            and k in samples
+            and s in samples
+            and samples[k].all_points() == samples[s].all_points()
+            for k in kept
+        ):
+            kept.append(s)
+    return kept
 
 
 def stack(vs: tuple[Voice, ...], cfg: EnsembleConfig) -> Stack:

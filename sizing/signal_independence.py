@@ -91,7 +91,8 @@ def assess(samples: dict[str, Samples], cfg: IndependenceConfig) -> Independence
     """Effective count over the voices of every strategy sampled in the window."""
     names = tuple(sorted(samples))
     held = (cfg, *(samples[n].completed for n in names))
-    key = (names, *map(id, held))
+    # Open periods join warm-up copies, so their values are part of the key too.
+    key = (names, *map(id, held), *((samples[n].period, samples[n].value) for n in names))
     hit = _MEMO.get(key)
     if hit is not None and all(a is b for a, b in zip(hit[0], held, strict=True)):
         return hit[1]
@@ -109,6 +110,8 @@ def _assess(names: list[str], samples: dict[str, Samples], cfg: IndependenceConf
     for i, a in enumerate(names):
         for b in names[i + 1 :]:
             same, r = _completed_degenerate(samples, a, b, cfg)
+            if r is None and not same:  # warm-up: as the ensemble does, copies so far are one
+                same = identical_so_far(samples[a], samples[b])
             if r is not None:
                 rs[a, b] = r
                 if abs(r) > cfg.degenerate_above:

@@ -12,10 +12,12 @@ from sizing.stage2_input import Stage1Input, guard_price
 from sizing.stage2_steps import Steps
 
 
-def volatility(s1: Stage1Input, book: PortfolioBook, cfg: SizingConfig) -> tuple[float | None, str]:
+def volatility(
+    s1: Stage1Input, prices: dict[str, PriceSeries], cfg: SizingConfig
+) -> tuple[float | None, str]:
     if s1.predicted_volatility is not None:
         return s1.predicted_volatility, "signal"
-    vol = correlation_monitor.realised_daily_vol(book.prices.get(s1.symbol), cfg.correlation)
+    vol = correlation_monitor.realised_daily_vol(prices.get(s1.symbol), cfg.correlation)
     return vol, "none" if vol is None else "prices"
 
 
@@ -56,7 +58,12 @@ def apply(
     cfg: SizingConfig,
 ) -> LimitsStep:
     """Capital limit, position budget, correlated exposure sharing one budget, portfolio gross."""
-    vol, vol_source = volatility(s1, book, cfg)
+    prices = book.prices
+    if guard_price(s1) is None:  # this price may close a period: realised vol must count it
+        prices = correlation_monitor.record_price(
+            book.prices, s1.symbol, s1.price, s1.timestamp_ns, cfg.correlation
+        )
+    vol, vol_source = volatility(s1, prices, cfg)
     capital = risk_limits.capital_limit(equity, vol, vol_source, cfg.capital_limit)
     position_limit = cfg.budgets.position_pct * equity
     limit = position_limit
@@ -65,11 +72,6 @@ def apply(
         limit = min(limit, capital.max_notional_usd)
     steps.cap("position_budget", position_limit, reasons, Reason.POSITION_BUDGET)
 
-    prices = book.prices
-    if guard_price(s1) is None:
-        prices = correlation_monitor.record_price(
-            book.prices, s1.symbol, s1.price, s1.timestamp_ns, cfg.correlation
-        )
     correlated = correlated_held(s1, steps.size, book, prices, cfg)
     cluster_usd = sum(abs(book.targets[o]) for o in correlated) * equity
     if correlated:
