@@ -26,6 +26,9 @@ from schemas.topics import Topic, full_name
 from streams.topic_admin import ensure_topics
 
 START_TIMEOUT_S = 120.0
+# The entries the bench's state records fill; the book (`ensemble`) and a kill-switch reset
+# are read too, but the first decision of a portfolio finds no book, and no reset is sent.
+STATE_READS = ("cascade", "regime", "sentiment", "posterior", "residuals", "portfolio")
 MAX_FREEZE_S = 3.5  # well under the 6 s session timeout: no rebalance while frozen
 
 
@@ -36,9 +39,8 @@ async def _wait_state_applied(watch: Watch, prod: Any, worker: procs.Child, name
     def on_record(record: Any, _arrival_ns: int) -> None:
         doc = orjson.loads(record.value)
         cid = doc.get("correlation_id", "")
-        if cid.startswith("probe-") and all(
-            v is not None for v in doc["lineage"]["reads"].values()
-        ):
+        reads = doc["lineage"]["reads"]
+        if cid.startswith("probe-") and all(reads[k] is not None for k in STATE_READS):
             pending.discard(cid.split("-", 2)[2])
 
     watch.on_record = on_record
