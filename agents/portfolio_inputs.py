@@ -34,7 +34,9 @@ def on_reset(cmd: KillSwitchReset, ref: InputRef, rt: Runtime, out: Outbox) -> N
     table = rt.tables.portfolio
     prev = table.data.get(cmd.portfolio_id)
     if prev is None:
-        log.warning("kill-switch reset for %s before any snapshot: nothing to reset", cmd.portfolio_id)
+        log.warning(
+            "kill-switch reset for %s before any snapshot: nothing to reset", cmd.portfolio_id
+        )
         metrics.KILL_SWITCH_RESETS.labels("no_snapshot").inc()
         return
     if not applied(prev.control_source, ref):

@@ -60,7 +60,8 @@ BUDGET_UTILISATION = Gauge(
     ["level", "identifier"],
 )
 CORRELATION_ALERTS = Counter(
-    "himari_l3_correlation_alerts_total", "Decisions cut because correlated exposure shares a budget"
+    "himari_l3_correlation_alerts_total",
+    "Decisions cut because correlated exposure shares a budget",
 )
 TRADING_STATE = Gauge(
     "himari_l3_trading_state", "0 ACTIVE, 1 REDUCING, 2 HALTED (kill switch)", ["portfolio_id"]
@@ -105,7 +106,9 @@ def _record_portfolio(decision: dict[str, Any]) -> None:
     for strategy, change in drift["weight_changes"].items():
         ENSEMBLE_DRIFT.labels(strategy).observe(100.0 * abs(change))
     for level in ("position", "strategy", "portfolio"):
-        ident = {"position": decision["symbol"], "strategy": decision["strategy_id"]}.get(level, pid)
+        ident = {"position": decision["symbol"], "strategy": decision["strategy_id"]}.get(
+            level, pid
+        )
         BUDGET_UTILISATION.labels(level, ident).set(100.0 * budgets[level]["utilisation"])
     for reason in budgets["breaches"]:
         BUDGET_VIOLATIONS.labels(_BUDGET_LEVELS[reason]).inc()
