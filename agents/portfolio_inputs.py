@@ -11,13 +11,13 @@ import orjson
 from agents.batching import consume, dead_letter_on_error, decode_input, reject
 from schemas.messages import KillSwitchReset, PortfolioSnapshot
 from schemas.topics import Topic
-from sizing import portfolio_sizing, portfolio_state, records
+from sizing import portfolio_book, portfolio_sizing, portfolio_state, records
 from sizing.refs import InputRef
 from streams import metrics
 from streams.decoding import ErrorType, Rejection
 from streams.outbox import Outbox
 from streams.runtime import Runtime
-from streams.tables import applied, fenced, history_key
+from streams.tables import applied, fenced
 
 log = logging.getLogger(__name__)
 
@@ -53,9 +53,10 @@ def on_sized(sized: dict[str, Any], ref: InputRef, rt: Runtime, out: Outbox) -> 
     decision = records.decision_record(sized, result, portfolio, book, rt.version, time.time_ns())
     if not fenced(book, ref):
         out.put(rt.tables.ensemble, pid, result.book, ref.partition)
-        snap = result.weight_snapshot
-        key = history_key(pid, snap.seq, rt.sizing.ensemble.history_size)
-        out.put(rt.tables.weight_history, key, snap, ref.partition)
+        snap, pages = result.weight_snapshot, rt.tables.weight_history
+        key = portfolio_book.page_key(pid, snap.seq, rt.sizing.ensemble.history_size)
+        page = portfolio_book.add_to_page(pages.data.get(key), snap)
+        out.put(pages, key, page, ref.partition)
     out.send(rt.names[Topic.DECISIONS], sized["symbol"].encode(), decision)
     metrics.record_decision(decision)
     metrics.LATENCY.observe(max(0.0, (decision["processed_at_ns"] - sized["timestamp_ns"]) / 1e9))

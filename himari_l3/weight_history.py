@@ -1,6 +1,6 @@
 """`himari-l3 export weight-history`: the ensemble's weight snapshots (seed 000 §11.7) as CSV.
 
-They are read from the weight-history table's changelog, the latest record per ring slot.
+They are read from the weight-history table's changelog: the latest record of each page.
 """
 
 import csv
@@ -11,23 +11,29 @@ import orjson
 
 from himari_l3.topic_reader import read_to_end
 from schemas.config import Layer3Config
-from sizing.portfolio_book import WeightSnapshot
+from sizing.portfolio_book import WeightPage, WeightSnapshot
 from streams.topic_admin import changelog_name
 
 COLUMNS = ("timestamp", "strategy_id", "weight", "total_allocated", "num_strategies")
 
 
 def latest_snapshots(
-    records: list[tuple[bytes | None, bytes | None]], portfolio_id: str
+    records: list[tuple[bytes | None, bytes | None]], portfolio_id: str, history_size: int
 ) -> list[WeightSnapshot]:
-    """The portfolio's snapshots, oldest first, from (key, value) changelog records in order."""
+    """The portfolio's last `history_size` snapshots, oldest first, from (key, value)
+    changelog records in order (the latest record of each page counts)."""
     prefix = f"{portfolio_id}|".encode()
-    slots: dict[bytes, bytes | None] = {}
+    pages: dict[bytes, bytes | None] = {}
     for key, value in records:
         if key is not None and key.startswith(prefix):
-            slots[key] = value
-    snaps = [WeightSnapshot.from_dict(orjson.loads(v)) for v in slots.values() if v is not None]
-    return sorted(snaps, key=lambda s: s.seq)
+            pages[key] = value
+    snaps = [
+        snap
+        for v in pages.values()
+        if v is not None
+        for snap in WeightPage.from_dict(orjson.loads(v)).snapshots
+    ]
+    return sorted(snaps, key=lambda s: s.seq)[-history_size:]
 
 
 def iso(timestamp_ns: int) -> str:
@@ -60,5 +66,6 @@ async def export(cfg: Layer3Config, portfolio_id: str, out: Path) -> tuple[int, 
     """(snapshots, rows) written to `out`."""
     topic = changelog_name(cfg, "weight_history")
     records = await read_to_end(cfg.kafka, topic)
-    snaps = latest_snapshots([(r.key, r.value) for r in records], portfolio_id)
+    history = cfg.sizing.ensemble.history_size
+    snaps = latest_snapshots([(r.key, r.value) for r in records], portfolio_id, history)
     return len(snaps), write_csv(snaps, out)

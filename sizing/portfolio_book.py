@@ -86,3 +86,37 @@ class WeightSnapshot:
             decision_id=str(data["decision_id"]),
             source=InputRef.from_dict(data.get("source")),
         )
+
+
+PAGE_SIZE = 100  # snapshots per weight-history record: one changelog write per page per batch
+
+
+@dataclass(frozen=True, slots=True)
+class WeightPage:
+    """Consecutive weight snapshots of one portfolio, stored under `portfolio_id|page % pages`."""
+
+    page: int
+    snapshots: tuple[WeightSnapshot, ...] = ()
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"page": self.page, "snapshots": [s.as_dict() for s in self.snapshots]}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> "WeightPage":
+        snaps = tuple(WeightSnapshot.from_dict(s) for s in data["snapshots"])
+        return cls(int(data["page"]), snaps)
+
+
+def page_key(portfolio_id: str, seq: int, history_size: int) -> str:
+    """Enough pages in the ring to hold the last `history_size` snapshots."""
+    pages = -(-history_size // PAGE_SIZE) + 1
+    return f"{portfolio_id}|{(seq // PAGE_SIZE) % pages}"
+
+
+def add_to_page(page: WeightPage | None, snap: WeightSnapshot) -> WeightPage:
+    """The snapshot appended to its page; a page last used a ring turn ago starts afresh."""
+    number = snap.seq // PAGE_SIZE
+    if page is None or page.page != number:
+        return WeightPage(number, (snap,))
+    kept = tuple(s for s in page.snapshots if s.seq != snap.seq)  # a redelivery replaces
+    return WeightPage(number, (*kept, snap))

@@ -74,12 +74,28 @@ CONFIG_RELOADS = Counter(
 )
 
 
+_CHILDREN: dict[tuple[Any, ...], Any] = {}
+
+
+def child(metric: Any, *labels: str) -> Any:
+    """The labelled series, resolved once: `labels()` takes a lock and hashes on every call."""
+    key = (metric, *labels)
+    found = _CHILDREN.get(key)
+    if found is None:
+        found = _CHILDREN[key] = metric.labels(*labels)
+    return found
+
+
 def record_decision(decision: dict[str, Any]) -> None:
-    DECISIONS.labels(decision["side"]).inc()
+    child(DECISIONS, decision["side"]).inc()
     for reason in decision["reasons"]:
-        REASONS.labels(reason).inc()
+        child(REASONS, reason).inc()
+        if reason in _BUDGET_LEVELS:
+            child(BUDGET_VIOLATIONS, _BUDGET_LEVELS[reason]).inc()
     if "sentiment_contradiction" in decision["reasons"]:
-        SENTIMENT_ADJUSTMENTS.labels("decrease").inc()
+        child(SENTIMENT_ADJUSTMENTS, "decrease").inc()
+    if "correlation_budget" in decision["reasons"]:
+        CORRELATION_ALERTS.inc()
     _record_portfolio(decision)
 
 
@@ -96,24 +112,20 @@ _BUDGET_LEVELS = {
 def _record_portfolio(decision: dict[str, Any]) -> None:
     pid, comp = decision["portfolio_id"], decision["components"]
     budgets, ens = comp["budgets"], comp["ensemble"]
-    TRADING_STATE.labels(pid).set(_STATE_LEVEL[decision["trading_state"]])
-    ENSEMBLE_TOTAL.labels(pid).set(budgets["portfolio"]["used_usd"])
-    ENSEMBLE_UTILISATION.labels(pid).set(100.0 * budgets["portfolio"]["utilisation"])
-    ENSEMBLE_STRATEGIES.labels(pid).set(len(ens["weights"]))
-    for strategy, weight in ens["weights"].items():
-        ENSEMBLE_WEIGHT.labels(strategy).set(weight)
-    drift = ens["drift"]
-    for strategy, change in drift["weight_changes"].items():
-        ENSEMBLE_DRIFT.labels(strategy).observe(100.0 * abs(change))
-    for level in ("position", "strategy", "portfolio"):
-        ident = {"position": decision["symbol"], "strategy": decision["strategy_id"]}.get(
-            level, pid
-        )
-        BUDGET_UTILISATION.labels(level, ident).set(100.0 * budgets[level]["utilisation"])
-    for reason in budgets["breaches"]:
-        BUDGET_VIOLATIONS.labels(_BUDGET_LEVELS[reason]).inc()
-        if reason == "correlation_budget":
-            CORRELATION_ALERTS.inc()
+    child(TRADING_STATE, pid).set(_STATE_LEVEL[decision["trading_state"]])
+    child(ENSEMBLE_TOTAL, pid).set(budgets["portfolio"]["used_usd"])
+    child(ENSEMBLE_UTILISATION, pid).set(100.0 * budgets["portfolio"]["utilisation"])
+    child(ENSEMBLE_STRATEGIES, pid).set(len(ens["weights"]))
+    strategy = decision["strategy_id"]
+    child(ENSEMBLE_WEIGHT, strategy).set(ens["weights"].get(strategy, 0.0))
+    change = ens["drift"]["weight_changes"].get(strategy)
+    if change:
+        child(ENSEMBLE_DRIFT, strategy).observe(100.0 * abs(change))
+    child(BUDGET_UTILISATION, "position", decision["symbol"]).set(
+        100.0 * budgets["position"]["utilisation"]
+    )
+    child(BUDGET_UTILISATION, "strategy", strategy).set(100.0 * budgets["strategy"]["utilisation"])
+    child(BUDGET_UTILISATION, "portfolio", pid).set(100.0 * budgets["portfolio"]["utilisation"])
 
 
 def record_cascade(symbol: str, components: dict[str, float]) -> None:

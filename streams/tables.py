@@ -10,7 +10,7 @@ from faust.types import TableT
 from sizing.cascade import CascadeAssessment
 from sizing.conformal import ResidualWindow
 from sizing.kelly import OutcomeStats
-from sizing.portfolio_book import PortfolioBook, WeightSnapshot
+from sizing.portfolio_book import PortfolioBook, WeightPage
 from sizing.portfolio_state import PortfolioState
 from sizing.refs import InputRef
 from sizing.regime_hysteresis import RegimeState
@@ -36,7 +36,7 @@ TABLE_STATES: dict[str, Any] = {
     "residuals": ResidualWindow,
     "portfolio": PortfolioState,
     "ensemble": PortfolioBook,
-    "weight_history": WeightSnapshot,
+    "weight_history": WeightPage,
 }
 
 
@@ -49,7 +49,7 @@ class Tables:
     residuals: TableT[str, ResidualWindow]
     portfolio: TableT[str, PortfolioState]
     ensemble: TableT[str, PortfolioBook]
-    weight_history: TableT[str, WeightSnapshot]  # key "portfolio_id|slot", a ring per portfolio
+    weight_history: TableT[str, WeightPage]  # key "portfolio_id|page", a ring per portfolio
 
 
 def create_tables(app: faust.App, partitions: int) -> Tables:
@@ -77,7 +77,3 @@ def applied(source: InputRef | None, ref: InputRef) -> bool:
         and source.partition == ref.partition
         and source.topic == ref.topic
     )
-
-
-def history_key(portfolio_id: str, seq: int, size: int) -> str:
-    return f"{portfolio_id}|{seq % size}"
