@@ -103,10 +103,27 @@ def on_reset(ks: KillSwitch, command: dict[str, Any]) -> KillSwitch:
     )
 
 
+# evaluate() depends on the time only through its UTC day: one verdict per entry, day and limits.
+_VERDICTS: dict[tuple[int, int, int], tuple[KillSwitch, KillSwitchConfig, Verdict]] = {}
+_NO_SNAPSHOT = Verdict(TradingState.ACTIVE, None, {"state": TradingState.ACTIVE})
+
+
 def evaluate(ks: KillSwitch | None, timestamp_ns: int, cfg: KillSwitchConfig) -> Verdict:
     """The trading state for a signal at `timestamp_ns` under the current limits."""
     if ks is None:
-        return Verdict(TradingState.ACTIVE, None, {"state": TradingState.ACTIVE})
+        return _NO_SNAPSHOT
+    key = (id(ks), utc_day(timestamp_ns), id(cfg))
+    hit = _VERDICTS.get(key)
+    if hit is not None and hit[0] is ks and hit[1] is cfg:
+        return hit[2]
+    if len(_VERDICTS) >= 4096:
+        _VERDICTS.clear()
+    verdict = _evaluate(ks, timestamp_ns, cfg)
+    _VERDICTS[key] = (ks, cfg, verdict)
+    return verdict
+
+
+def _evaluate(ks: KillSwitch, timestamp_ns: int, cfg: KillSwitchConfig) -> Verdict:
     loss, drawdown = daily_loss_pct(ks), drawdown_pct(ks)
     same_day = utc_day(timestamp_ns) <= ks.day
     daily_halt = ks.daily_halt_day is not None and utc_day(timestamp_ns) <= ks.daily_halt_day

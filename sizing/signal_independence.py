@@ -8,7 +8,7 @@ count is n²/ΣC²ᵢⱼ, and size is scaled by √(effective/n) when it falls s
 
 import math
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from schemas.config import IndependenceConfig
 from sizing.rolling_samples import Samples, completed_stats, identical_so_far
@@ -81,44 +81,69 @@ def groups(members: list[str], joined: set[tuple[str, str]]) -> list[list[str]]:
     return list(out.values())
 
 
-# Memo of `assess`: it reads completed periods only, which change once a period per strategy.
+class _Pairs(NamedTuple):
+    """What completed periods say of every pair: cached until a period closes."""
+
+    rs: dict[tuple[str, str], float]
+    joined: frozenset[tuple[str, str]]
+    degenerate: tuple[tuple[str, str, float], ...]
+    unknown: tuple[tuple[str, str], ...]  # r not known yet: warm-up copies may join them
+    result: "Independence"  # the answer when no warm-up pair joins
+
+
 # Keyed by the identity of the immutable Completed objects, which the entry holds on to.
-_MEMO: dict[tuple[Any, ...], tuple[tuple[Any, ...], "Independence"]] = {}
+_MEMO: dict[tuple[Any, ...], tuple[tuple[Any, ...], _Pairs]] = {}
 _MEMO_SIZE = 4096
 
 
 def assess(samples: dict[str, Samples], cfg: IndependenceConfig) -> Independence:
     """Effective count over the voices of every strategy sampled in the window."""
     names = tuple(sorted(samples))
+    pairs = _completed_pairs(names, samples, cfg)
+    extra = {p for p in pairs.unknown if identical_so_far(samples[p[0]], samples[p[1]])}
+    if not extra:
+        return pairs.result
+    return _effective(list(names), pairs.rs, pairs.joined | extra, pairs.degenerate)
+
+
+def _completed_pairs(
+    names: tuple[str, ...], samples: dict[str, Samples], cfg: IndependenceConfig
+) -> _Pairs:
     held = (cfg, *(samples[n].completed for n in names))
-    # Open periods join warm-up copies, so their values are part of the key too.
-    key = (names, *map(id, held), *((samples[n].period, samples[n].value) for n in names))
+    key = (names, *map(id, held))
     hit = _MEMO.get(key)
     if hit is not None and all(a is b for a, b in zip(hit[0], held, strict=True)):
         return hit[1]
-    result = _assess(list(names), samples, cfg)
-    if len(_MEMO) >= _MEMO_SIZE:
-        _MEMO.clear()
-    _MEMO[key] = (held, result)
-    return result
-
-
-def _assess(names: list[str], samples: dict[str, Samples], cfg: IndependenceConfig) -> Independence:
-    joined: set[tuple[str, str]] = set()
     rs: dict[tuple[str, str], float] = {}
+    joined: set[tuple[str, str]] = set()
     degenerate: list[tuple[str, str, float]] = []
+    unknown: list[tuple[str, str]] = []
     for i, a in enumerate(names):
         for b in names[i + 1 :]:
             same, r = _completed_degenerate(samples, a, b, cfg)
-            if r is None and not same:  # warm-up: as the ensemble does, copies so far are one
-                same = identical_so_far(samples[a], samples[b])
+            if r is None and not same:
+                unknown.append((a, b))
             if r is not None:
                 rs[a, b] = r
                 if abs(r) > cfg.degenerate_above:
                     degenerate.append((a, b, r))
             if same:
                 joined.add((a, b))
-    reps = [g[0] for g in groups(names, joined)]
+    result = _effective(list(names), rs, joined, tuple(degenerate))
+    pairs = _Pairs(rs, frozenset(joined), tuple(degenerate), tuple(unknown), result)
+    if len(_MEMO) >= _MEMO_SIZE:
+        _MEMO.clear()
+    _MEMO[key] = (held, pairs)
+    return pairs
+
+
+def _effective(
+    names: list[str],
+    rs: dict[tuple[str, str], float],
+    joined: set[tuple[str, str]] | frozenset[tuple[str, str]],
+    degenerate: tuple[tuple[str, str, float], ...],
+) -> Independence:
+    reps = [g[0] for g in groups(names, set(joined))]
     n = len(reps)
     if n == 0:
         return Independence(0, 0, 0.0, 1.0, ())
@@ -127,4 +152,4 @@ def _assess(names: list[str], samples: dict[str, Samples], cfg: IndependenceConf
     )
     effective = n * n / squares
     scale = math.sqrt(effective / n) if effective < n else 1.0
-    return Independence(len(names), n, effective, scale, tuple(degenerate))
+    return Independence(len(names), n, effective, scale, degenerate)
