@@ -51,9 +51,6 @@ class Samples:
             return self.completed.points
         return (*self.completed.points, (self.period, self.value))
 
-    def last_period(self) -> int | None:
-        return self.period
-
     def as_list(self) -> list[Any]:
         return [[p, v] for p, v in self.all_points()]
 
