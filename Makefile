@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 JARS := .cache/kafka-libs/.resolved
 
-.PHONY: run test test-unit test-integration lint format bench schemas clean
+.PHONY: run test test-unit test-integration lint format bench schemas clean compile clean-compiled
 
 $(STAMP): pyproject.toml
 	@command -v $(PYTHON) >/dev/null || { echo "need $(PYTHON) on PATH"; exit 1; }
@@ -22,13 +22,35 @@ $(JARS): broker/pom.xml $(STAMP)
 	  $(BIN)/python -c "from himari_l3.embedded.kafka_jars import ensure_kafka_jars; ensure_kafka_jars()"; \
 	else echo "no Java/Maven: the embedded broker will be Tansu"; mkdir -p $(dir $@); fi
 
-run: $(STAMP) $(JARS)
+# The pure core compiled with mypyc, in place (a .so beside each .py); HIMARI_PURE=1 skips it.
+# sizing/__init__.py stays Python: it refuses a .so older than its source.
+CORE := $(filter-out sizing/__init__.py,$(wildcard sizing/*.py))
+COMPILED := .cache/compiled.stamp
+ifeq ($(HIMARI_PURE),1)
+$(COMPILED):
+	@echo "HIMARI_PURE=1: the sizing core runs as plain Python"
+else
+$(COMPILED): $(CORE) $(STAMP) Makefile scripts/compile_core.py
+	@mkdir -p .cache
+	@rm -f sizing/*.so
+	@echo "compiling the sizing core with mypyc (log: .cache/mypyc.log)"
+	@$(BIN)/python scripts/compile_core.py > .cache/mypyc.log 2>&1 || { tail -30 .cache/mypyc.log; \
+	  echo "mypyc failed: fix it, or run with HIMARI_PURE=1 (plain Python, about half the speed)"; exit 1; }
+	@touch $@
+endif
+
+compile: $(COMPILED)
+
+clean-compiled:
+	rm -rf sizing/*.so build $(COMPILED)
+
+run: $(STAMP) $(JARS) $(COMPILED)
 	$(BIN)/himari-l3 run $(if $(RUN_SECONDS),--seconds $(RUN_SECONDS),)
 
-test: $(STAMP) $(JARS)
+test: $(STAMP) $(JARS) $(COMPILED)
 	$(BIN)/python -m pytest -q
 
-test-unit: $(STAMP)
+test-unit: $(STAMP) $(COMPILED)
 	$(BIN)/python -m pytest -q tests/unit tests/agents
 
 lint: $(STAMP)
@@ -41,11 +63,11 @@ format: $(STAMP)
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
-bench: $(STAMP) $(JARS)
+bench: $(STAMP) $(JARS) $(COMPILED)
 	$(BIN)/python bench/throughput.py
 
 schemas: $(STAMP)
 	$(BIN)/himari-l3 schemas --out schemas/json
 
-clean:
+clean: clean-compiled
 	rm -rf $(VENV) .cache var

@@ -12,6 +12,7 @@ from agents.batching import consume, dead_letter_on_error, decode_input, reject
 from schemas.messages import KillSwitchReset, PortfolioSnapshot
 from schemas.topics import Topic
 from sizing import portfolio_book, portfolio_sizing, portfolio_state, records
+from sizing.portfolio_book import PortfolioBook
 from sizing.refs import InputRef
 from streams import metrics
 from streams.decoding import ErrorType, Rejection
@@ -48,12 +49,14 @@ def on_reset(cmd: KillSwitchReset, ref: InputRef, rt: Runtime, out: Outbox) -> N
 def on_sized(sized: dict[str, Any], ref: InputRef, rt: Runtime, out: Outbox) -> None:
     pid = sized["portfolio_id"]
     portfolio = rt.tables.portfolio.data.get(pid)
-    book = rt.tables.ensemble.data.get(pid)
+    book = rt.tables.ensemble.data.get(pid) or PortfolioBook()
     result = portfolio_sizing.size(records.stage1_input(sized), portfolio, book, rt.sizing, ref)
     decision = records.decision_record(sized, result, portfolio, book, rt.version, time.time_ns())
-    if not fenced(book, ref):
-        out.put(rt.tables.ensemble, pid, result.book, ref.partition)
-        snap, pages = result.weight_snapshot, rt.tables.weight_history
+    if not fenced(book, ref):  # a redelivered input was already committed: decide, don't apply
+        snap = portfolio_book.weight_snapshot(book.snapshots, result.update)
+        book.apply(result.update)
+        out.put(rt.tables.ensemble, pid, book, ref.partition)
+        pages = rt.tables.weight_history
         key = portfolio_book.page_key(pid, snap.seq, rt.sizing.ensemble.history_size)
         page = portfolio_book.add_to_page(pages.data.get(key), snap)
         out.put(pages, key, page, ref.partition)

@@ -18,6 +18,7 @@ from schemas.messages import (
 )
 from schemas.topics import CONTRACT, Topic
 from sizing import portfolio_sizing, portfolio_state, records, state_updates, strategy_sizing
+from sizing.portfolio_book import PortfolioBook
 from sizing.refs import InputRef
 from sizing.strategy_sizing import SymbolView
 from streams.decoding import decode
@@ -82,7 +83,7 @@ def view_of(sig: TacticalSignal, t: Tables) -> SymbolView:
         posterior=t.posterior[p_key],
         residuals=t.residuals[state_updates.residual_key(sig.strategy_id, sig.symbol)],
     )
-    assert all(getattr(view, f) is not None for f in view.__slots__), "incomplete view"
+    assert None not in (view.cascade, view.regime, view.sentiment, view.posterior, view.residuals)
     return view
 
 
@@ -105,14 +106,17 @@ def run_core(n: int, cfg: Layer3Config) -> dict[str, float]:
     now = time.time_ns()
     for pass_no in range(2):  # the first pass over 1,000 signals is an untimed warm-up
         t0 = time.perf_counter()
-        books = tables.ensemble = {}
+        books: dict[str, PortfolioBook] = {}
+        tables.ensemble = books
         for sig, view, ref, pf in items if pass_no else items[:1000]:
             result = strategy_sizing.size(sig, view, sz)
             sized = records.sized_record(sig, ref, result, view, version)
-            book = books.get(sig.portfolio_id)
+            book = books.get(sig.portfolio_id) or books.setdefault(
+                sig.portfolio_id, PortfolioBook()
+            )
             stage2 = portfolio_sizing.size(records.stage1_input(sized), pf, book, sz, ref)
-            books[sig.portfolio_id] = stage2.book
             records.decision_record(sized, stage2, pf, book, version, now)
+            book.apply(stage2.update)
     t_core = time.perf_counter() - t0
     t0 = time.perf_counter()
     books = {}
@@ -121,10 +125,12 @@ def run_core(n: int, cfg: Layer3Config) -> dict[str, float]:
         result = strategy_sizing.size(sig, view, sz)  # type: ignore[arg-type]
         wire = orjson.dumps(records.sized_record(sig, ref, result, view, version))  # type: ignore[arg-type]
         sized = orjson.loads(wire)
-        book = books.get(sized["portfolio_id"])
+        book = books.get(sized["portfolio_id"]) or books.setdefault(
+            sized["portfolio_id"], PortfolioBook()
+        )
         stage2 = portfolio_sizing.size(records.stage1_input(sized), pf, book, sz, ref)
-        books[sized["portfolio_id"]] = stage2.book
         orjson.dumps(records.decision_record(sized, stage2, pf, book, version, time.time_ns()))
+        book.apply(stage2.update)
     t_wire = time.perf_counter() - t0
     return {
         "core": n / t_core,

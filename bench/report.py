@@ -18,10 +18,14 @@ def machine() -> dict[str, Any]:
             )
     except OSError:
         pass
+    from sizing import portfolio_sizing
+
+    compiled = (portfolio_sizing.__file__ or "").endswith(".so")
     return {
         "nproc": len(os.sched_getaffinity(0)),
         "cpu": model or platform.processor(),
         "python": platform.python_version(),
+        "core": "compiled with mypyc" if compiled else "plain Python",
     }
 
 
@@ -66,7 +70,8 @@ def table(r: dict[str, Any]) -> str:
     width = max(len(row[0]) for row in rows)
     lines = [
         f"engine {r['engine']} | N = {r['n']:,} signals | throughput = median of {r['repeat']} "
-        f"run(s) | nproc {m['nproc']} ({m['cpu']}) | load avg before {r['load_before']}",
+        f"run(s) | nproc {m['nproc']} ({m['cpu']}) | core {m['core']} | "
+        f"load avg before {r['load_before']}",
         f"{'figure':<{width}}  {'value':>16}  {'target':<12}  result",
     ]
     lines += [f"{a:<{width}}  {v:>16}  {t:<12}  {ok}" for a, v, t, ok in rows]

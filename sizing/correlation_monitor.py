@@ -6,23 +6,52 @@ Symbols without a price for twice the window are dropped (seed 002 #25).
 
 import math
 import statistics
-from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Final, final
 
 from schemas.config import CorrelationConfig
 from sizing.rolling_samples import Completed, completed_stats
 
 _SECONDS_PER_DAY = 86_400.0
+_NO_RETURNS = Completed()
 
 
-@dataclass(frozen=True, slots=True)
+@final
 class PriceSeries:
-    """One symbol: returns of its completed periods, the open period and its last price."""
+    """One symbol: returns of its completed periods, the open period and its last price.
 
-    returns: Completed = field(default_factory=Completed)
-    prev_close: float | None = None
-    period: int = 0
-    price: float = 0.0
+    Immutable; a plain class so that mypyc builds the one made per signal natively.
+    """
+
+    __slots__ = ("period", "prev_close", "price", "returns")
+
+    def __init__(
+        self,
+        returns: Completed = _NO_RETURNS,
+        prev_close: float | None = None,
+        period: int = 0,
+        price: float = 0.0,
+    ) -> None:
+        self.returns: Final = returns
+        self.prev_close: Final = prev_close
+        self.period: Final = period
+        self.price: Final = price
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, PriceSeries):
+            return NotImplemented
+        return (self.returns, self.prev_close, self.period, self.price) == (
+            other.returns,
+            other.prev_close,
+            other.period,
+            other.price,
+        )
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return (
+            f"PriceSeries({self.returns!r}, {self.prev_close!r}, {self.period!r}, {self.price!r})"
+        )
 
     def record(self, period: int, price: float, window: int) -> "PriceSeries":
         if period == self.period or self.price <= 0.0:
@@ -64,7 +93,9 @@ def record_price(
 ) -> dict[str, PriceSeries]:
     """A new map with `symbol`'s price recorded and inactive symbols dropped."""
     period = period_of(timestamp_ns, cfg.period_s)
-    old = series.get(symbol, PriceSeries(period=period))
+    old = series.get(symbol)
+    if old is None:
+        old = PriceSeries(period=period)
     if period == old.period:
         out = dict(series)
     else:  # clean up once a period, not on every price

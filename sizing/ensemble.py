@@ -27,12 +27,12 @@ class Stack(NamedTuple):
     penalised: bool
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Views:
     """Every strategy's latest view per symbol, indexed both ways, with per-strategy sums.
 
     Sums use math.fsum, exact whatever the order, so a book rebuilt from its changelog record
-    equals the one that wrote it.
+    equals the one that wrote it. Mutable: stage 2 commits one wish per decision in place.
     """
 
     by_symbol: Wishes = field(default_factory=dict)
@@ -42,64 +42,99 @@ class Views:
 
     @classmethod
     def of(cls, by_symbol: Wishes) -> "Views":
-        by_strategy: Wishes = {}
+        views = cls()
         for symbol in sorted(by_symbol):
             for strategy, wish in by_symbol[symbol].items():
-                by_strategy.setdefault(strategy, {})[symbol] = wish
-        gross = {s: math.fsum(map(abs, w.values())) for s, w in by_strategy.items()}
-        net = {s: math.fsum(w.values()) for s, w in by_strategy.items()}
-        return cls(by_symbol, by_strategy, gross, net)
+                views.set_wish(symbol, strategy, wish)
+        return views
 
-    def with_wish(self, symbol: str, strategy: str, wish: float) -> "Views":
+    def set_wish(self, symbol: str, strategy: str, wish: float) -> None:
         """`strategy`'s view of `symbol` becomes `wish` (a zero view is dropped)."""
-        by_symbol = _set(self.by_symbol, symbol, strategy, wish)
-        by_strategy = _set(self.by_strategy, strategy, symbol, wish)
-        gross, net = dict(self.gross), dict(self.net)
-        own = by_strategy.get(strategy)
+        _set(self.by_symbol, symbol, strategy, wish)
+        _set(self.by_strategy, strategy, symbol, wish)
+        own = self.by_strategy.get(strategy)
         if own:
-            gross[strategy] = math.fsum(map(abs, own.values()))
-            net[strategy] = math.fsum(own.values())
+            self.gross[strategy] = math.fsum(map(abs, own.values()))
+            self.net[strategy] = math.fsum(own.values())
         else:
-            gross.pop(strategy, None)
-            net.pop(strategy, None)
-        return Views(by_symbol, by_strategy, gross, net)
+            self.gross.pop(strategy, None)
+            self.net.pop(strategy, None)
+
+    def copy(self) -> "Views":
+        return Views(
+            {k: dict(v) for k, v in self.by_symbol.items()},
+            {k: dict(v) for k, v in self.by_strategy.items()},
+            dict(self.gross),
+            dict(self.net),
+        )
+
+    def others(self, strategy: str, excluding: str) -> list[float]:
+        """`strategy`'s views of every symbol but `excluding`."""
+        own = self.by_strategy.get(strategy)
+        if not own:
+            return []
+        return [w for sym, w in own.items() if sym != excluding]
 
     def strategy_gross(self, strategy: str, excluding: str) -> float:
-        own = self.by_strategy.get(strategy, {})
-        return math.fsum(abs(w) for sym, w in own.items() if sym != excluding)
+        return math.fsum(map(abs, self.others(strategy, excluding)))
+
+    def on_symbol_with(self, symbol: str, strategy: str, wish: float) -> dict[str, float]:
+        """The views of `symbol` as they would be with `strategy`'s new wish."""
+        out = dict(self.by_symbol.get(symbol, _EMPTY))
+        if wish != 0.0:
+            out[strategy] = wish
+        else:
+            out.pop(strategy, None)
+        return out
 
 
-def _set(index: Wishes, outer: str, inner: str, wish: float) -> Wishes:
-    entry = {k: w for k, w in index.get(outer, {}).items() if k != inner}
+_EMPTY: dict[str, float] = {}
+
+
+def _set(index: Wishes, outer: str, inner: str, wish: float) -> None:
+    entry = index.get(outer)
     if wish != 0.0:
-        entry[inner] = wish
-    out = dict(index)
-    if entry:
-        out[outer] = entry
-    else:
-        out.pop(outer, None)
-    return out
+        if entry is None:
+            index[outer] = {inner: wish}
+        else:
+            entry[inner] = wish
+    elif entry is not None:
+        entry.pop(inner, None)
+        if not entry:
+            del index[outer]
 
 
 def voices(
-    on_symbol: dict[str, float], samples: dict[str, Samples], cfg: IndependenceConfig
+    on_symbol: dict[str, float],
+    samples: dict[str, Samples],
+    cfg: IndependenceConfig,
+    speak_as_one: frozenset[tuple[str, str]] | None = None,
 ) -> tuple[Voice, ...]:
-    """Degenerate strategies speak with one voice: the mean of their views."""
+    """Degenerate strategies speak with one voice: the mean of their views.
+
+    `speak_as_one`, when given, holds every degenerate pair (as `assess_pairs` found them)."""
     if len(on_symbol) == 1:
         ((strategy, wish),) = on_symbol.items()
         return (Voice((strategy,), wish),)
     names = sorted(on_symbol)
-    joined = {
-        (a, b)
-        for i, a in enumerate(names)
-        for b in names[i + 1 :]
-        if signal_independence.same_voice(samples, a, b, cfg)
-    }
-    out = []
-    for group in signal_independence.groups(names, joined):
-        distinct = _distinct(group, on_symbol, samples)  # a copy must not weigh twice in a mean
-        out.append(Voice(tuple(group), sum(on_symbol[s] for s in distinct) / len(distinct)))
-    return tuple(sorted(out, key=lambda v: (-abs(v.wish), v.strategies)))
+    pairs = [(a, b) for i, a in enumerate(names) for b in names[i + 1 :]]
+    if speak_as_one is None:
+        joined = {(a, b) for a, b in pairs if signal_independence.same_voice(samples, a, b, cfg)}
+    else:
+        joined = {p for p in pairs if p in speak_as_one}
+    if not joined:  # the usual case: every strategy is its own voice
+        out = [Voice((s,), on_symbol[s]) for s in names]
+    else:
+        out = []
+        for group in signal_independence.groups(names, joined):
+            distinct = _distinct(group, on_symbol, samples)  # a copy must not weigh twice
+            out.append(Voice(tuple(group), sum(on_symbol[s] for s in distinct) / len(distinct)))
+    out.sort(key=_loudest_first)
+    return tuple(out)
+
+
+def _loudest_first(v: Voice) -> tuple[float, tuple[str, ...]]:
+    return (-abs(v.wish), v.strategies)
 
 
 def _distinct(
@@ -123,14 +158,16 @@ def stack(vs: tuple[Voice, ...], cfg: EnsembleConfig) -> Stack:
     """The strongest voice counts in full, every further one at the penalty (seed: 0.7)."""
     if not vs:
         return Stack(0.0, vs, False)
-    rest = sum(v.wish for v in vs[1:])
+    rest = 0.0
+    for v in vs[1:]:
+        rest += v.wish
     return Stack(vs[0].wish + cfg.second_strategy_penalty * rest, vs, len(vs) > 1)
 
 
-def weights(views: Views) -> dict[str, float]:
+def weights(gross: dict[str, float]) -> dict[str, float]:
     """Each strategy's share of the portfolio's gross views."""
-    total = math.fsum(views.gross.values())
-    return {s: g / total for s, g in sorted(views.gross.items())} if total > 0.0 else {}
+    total = math.fsum(gross.values())
+    return {s: gross[s] / total for s in sorted(gross)} if total > 0.0 else {}
 
 
 def drift(
@@ -140,16 +177,16 @@ def drift(
     changes: dict[str, float] = {}
     drifted: list[str] = []
     max_drift = 0.0
-    if not previous:  # the first weights have nothing to drift from
-        return {"weight_changes": changes, "drifted_strategies": drifted, "max_drift_pct": 0.0}
-    for strategy in sorted(previous.keys() | current.keys()):
-        last, now = previous.get(strategy, 0.0), current.get(strategy, 0.0)
-        delta = now - last
-        pct = abs(delta) / last if last > 0.0 else abs(delta)
-        changes[strategy] = delta
-        max_drift = max(max_drift, pct)
-        if pct > cfg.drift_alert_pct:
-            drifted.append(strategy)
+    if previous:  # the first weights have nothing to drift from
+        names = current.keys() if previous.keys() <= current.keys() else previous | current
+        for strategy in sorted(names):
+            last = previous.get(strategy, 0.0)
+            delta = current.get(strategy, 0.0) - last
+            pct = abs(delta) / last if last > 0.0 else abs(delta)
+            changes[strategy] = delta
+            max_drift = max(max_drift, pct)
+            if pct > cfg.drift_alert_pct:
+                drifted.append(strategy)
     return {
         "weight_changes": changes,
         "drifted_strategies": drifted,

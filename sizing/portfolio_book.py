@@ -1,18 +1,40 @@
 """What `ensemble[portfolio_id]` holds: the portfolio's book as stage 2 last decided it."""
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from sizing.correlation_monitor import PriceSeries
 from sizing.ensemble import Views
 from sizing.refs import InputRef, ref_dict
 from sizing.rolling_samples import Samples
+from sizing.signal_independence import PairVerdicts
 from sizing.swing_governor import Watermarks
 
 
-@dataclass(frozen=True, slots=True)
+class BookUpdate(NamedTuple):
+    """What one decision changes in the book; stage 2 computes it, `PortfolioBook.apply` commits."""
+
+    symbol: str
+    strategy: str
+    wish: float  # the strategy's new view of the symbol
+    target: float  # the symbol's decided target
+    marks: Watermarks  # the symbol's swing watermarks, this target included
+    weights: dict[str, float]
+    prices: dict[str, PriceSeries]  # whole maps, already cleaned of inactive keys
+    samples: dict[str, Samples]
+    verdicts: PairVerdicts  # on `samples`' completed periods
+    source: InputRef | None
+    timestamp_ns: int
+    decision_id: str
+    allocated_usd: float  # the book's gross targets in USD once this target is in
+
+
+@dataclass(slots=True)
 class PortfolioBook:
-    """Every figure is a fraction of equity, so the book does not go stale when equity moves."""
+    """Every figure is a fraction of equity, so the book does not go stale when equity moves.
+
+    Mutable: a decision commits its `BookUpdate` in place, so a batch pays no per-signal copy.
+    """
 
     views: Views = field(default_factory=Views)
     targets: dict[str, float] = field(default_factory=dict)  # symbol → last decided target
@@ -22,6 +44,37 @@ class PortfolioBook:
     swings: dict[str, Watermarks] = field(default_factory=dict)
     snapshots: int = 0  # weight snapshots recorded so far: the next one's sequence number
     source: InputRef | None = None
+    # A memo, not state: what the samples' completed periods say of each pair of strategies.
+    pair_verdicts: PairVerdicts | None = field(default=None, compare=False, repr=False)
+
+    def apply(self, update: BookUpdate) -> None:
+        """Commit one decision; nothing else ever changes the book."""
+        self.views.set_wish(update.symbol, update.strategy, update.wish)
+        if update.target != 0.0:
+            self.targets[update.symbol] = update.target
+        else:
+            self.targets.pop(update.symbol, None)
+        self.swings[update.symbol] = update.marks
+        self.weights = update.weights
+        self.prices = update.prices
+        self.samples = update.samples
+        self.pair_verdicts = update.verdicts
+        self.snapshots += 1
+        self.source = update.source
+
+    def copy(self) -> "PortfolioBook":
+        """An independent book (its values are immutable, so the maps are copied one level)."""
+        return PortfolioBook(
+            self.views.copy(),
+            dict(self.targets),
+            dict(self.weights),
+            dict(self.prices),
+            dict(self.samples),
+            dict(self.swings),
+            self.snapshots,
+            self.source,
+            self.pair_verdicts,
+        )
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -86,6 +139,15 @@ class WeightSnapshot:
             decision_id=str(data["decision_id"]),
             source=InputRef.from_dict(data.get("source")),
         )
+
+
+def weight_snapshot(seq: int, update: BookUpdate) -> WeightSnapshot:
+    """The weight-history row of a committed update; `seq` is the book's count before it."""
+    weights = update.weights
+    return WeightSnapshot(
+        seq, update.timestamp_ns, weights, update.allocated_usd, len(weights),
+        update.decision_id, update.source,
+    )  # fmt: skip
 
 
 PAGE_SIZE = 100  # snapshots per weight-history record: one changelog write per page per batch

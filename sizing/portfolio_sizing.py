@@ -10,20 +10,19 @@ from typing import Any, NamedTuple
 from schemas.config import SizingConfig
 from schemas.enums import Reason, Side, TradingState
 from sizing import (
-    ensemble,
     stage2_diagnostics,
     stage2_ensemble,
     stage2_limits,
     stage2_risk,
     swing_governor,
 )
-from sizing.portfolio_book import PortfolioBook, WeightSnapshot
+from sizing.portfolio_book import BookUpdate, PortfolioBook
 from sizing.portfolio_state import PortfolioState
 from sizing.refs import InputRef
 from sizing.stage2_input import Stage1Input, direction, guard_price
 from sizing.stage2_steps import Steps
 
-__all__ = ["PortfolioSize", "Stage1Input", "size"]
+__all__ = ["PortfolioSize", "Stage1Input", "decide", "size"]
 
 
 class PortfolioSize(NamedTuple):
@@ -35,8 +34,7 @@ class PortfolioSize(NamedTuple):
     waterfall: list[dict[str, Any]]
     reasons: list[str]
     components: dict[str, Any]  # ensemble, budgets and risk
-    book: PortfolioBook
-    weight_snapshot: WeightSnapshot
+    update: BookUpdate  # for the caller to commit: `book.apply(update)`
 
 
 def side_of(target_usd: float) -> Side:
@@ -66,8 +64,9 @@ def size(
     cfg: SizingConfig,
     source: InputRef | None = None,
 ) -> PortfolioSize:
-    """Size one stage-1 result into the symbol's target; returns the new book as well."""
-    book = book or PortfolioBook()
+    """Size one stage-1 result into the symbol's target; the book is read, not changed."""
+    if book is None:
+        book = PortfolioBook()
     reasons = list(s1.reasons)
     equity = _equity(portfolio, cfg, reasons)
     steps = Steps.from_stage1(s1.waterfall, direction(s1.action) * equity)
@@ -80,14 +79,18 @@ def size(
         reasons.append(failed)
 
     final = steps.size
-    new_book = _next_book(s1, book, ens, lim, final / equity, cfg, source)
-    gross_usd = sum(abs(t) for t in new_book.targets.values()) * equity
-    snapshot = WeightSnapshot(
-        book.snapshots, s1.timestamp_ns, new_book.weights, gross_usd, len(new_book.weights),
-        s1.decision_id, source,
+    target = final / equity
+    gross_usd = (lim.others_gross + abs(target)) * equity
+    marks = swing_governor.record(
+        book.swings.get(s1.symbol, ()), s1.timestamp_ns, target, cfg.swing
+    )
+    update = BookUpdate(
+        s1.symbol, s1.strategy_id, ens.wish, target, marks, ens.weights, lim.prices, ens.samples,
+        ens.verdicts, source, s1.timestamp_ns, s1.decision_id, gross_usd,
     )  # fmt: skip
+    reasons = list(dict.fromkeys(reasons))
     components = stage2_diagnostics.components(
-        portfolio, book, new_book, equity, final, gross_usd, ens, lim, risk, reasons, cfg
+        portfolio, book, equity, final, gross_usd, ens, lim, risk, reasons, cfg
     )
     return PortfolioSize(
         strategy_size_usd=s1.fraction * equity,
@@ -96,35 +99,20 @@ def size(
         side=side_of(final),
         trading_state=risk.state,
         waterfall=steps.as_list(),
-        reasons=list(dict.fromkeys(reasons)),
+        reasons=reasons,
         components=components,
-        book=new_book,
-        weight_snapshot=snapshot,
+        update=update,
     )
 
 
-def _next_book(
+def decide(
     s1: Stage1Input,
+    portfolio: PortfolioState | None,
     book: PortfolioBook,
-    ens: stage2_ensemble.EnsembleStep,
-    lim: stage2_limits.LimitsStep,
-    target: float,
     cfg: SizingConfig,
-    source: InputRef | None,
-) -> PortfolioBook:
-    targets = {s: t for s, t in book.targets.items() if s != s1.symbol}
-    if target != 0.0:
-        targets[s1.symbol] = target
-    marks = swing_governor.record(
-        book.swings.get(s1.symbol, ()), s1.timestamp_ns, target, cfg.swing
-    )
-    return PortfolioBook(
-        views=ens.views,
-        targets=targets,
-        weights=ensemble.weights(ens.views),
-        prices=lim.prices,
-        samples=ens.samples,
-        swings={**book.swings, s1.symbol: marks},
-        snapshots=book.snapshots + 1,
-        source=source,
-    )
+    source: InputRef | None = None,
+) -> PortfolioSize:
+    """`size`, then its update committed to `book`."""
+    result = size(s1, portfolio, book, cfg, source)
+    book.apply(result.update)
+    return result

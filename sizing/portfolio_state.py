@@ -1,6 +1,7 @@
 """What `portfolio[portfolio_id]` holds: the latest snapshot and the kill switch it feeds."""
 
-from dataclasses import dataclass, replace
+import math
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from schemas.config import KillSwitchConfig
@@ -21,6 +22,12 @@ class PortfolioState:
     kill: KillSwitch | None = None
     # Resets arrive on their own topic, so they are fenced by their own offset.
     control_source: InputRef | None = None
+    # Seed 004 §3's net delta reads every position: summed once per snapshot, not per signal.
+    net_market_value_usd: float = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        net = math.fsum(mv for _, mv in self.positions.values())
+        object.__setattr__(self, "net_market_value_usd", net)
 
     def position_usd(self, symbol: str) -> float:
         held = self.positions.get(symbol)

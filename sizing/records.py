@@ -11,13 +11,14 @@ from sizing.portfolio_state import PortfolioState
 from sizing.refs import InputRef, ref_dict
 from sizing.strategy_sizing import StrategySize, SymbolView
 
-_DECISION_SALT = b"himari.l3.decision/"
+_SALTED = hashlib.blake2b(b"himari.l3.decision/", digest_size=16)
 
 
 def decision_id(trigger: InputRef) -> str:
     """Deterministic: the same input offset always names the same decision."""
-    name = f"{trigger.topic}/{trigger.partition}/{trigger.offset}".encode()
-    return hashlib.blake2b(_DECISION_SALT + name, digest_size=16).hexdigest()
+    h = _SALTED.copy()  # cheaper than a new hash object with keyword arguments
+    h.update(f"{trigger.topic}/{trigger.partition}/{trigger.offset}".encode())
+    return h.hexdigest()
 
 
 def correlation_id(given: str | None, trigger: InputRef) -> str:

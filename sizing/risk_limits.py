@@ -1,5 +1,6 @@
 """Position-level risk rules of stage 2 as pure functions on signed USD figures (+ long)."""
 
+import math
 from typing import Any, NamedTuple
 
 from schemas.config import CapitalLimitConfig, ConcentrationConfig
@@ -19,6 +20,24 @@ def capital_limit(
     cfg: CapitalLimitConfig,
 ) -> CapitalLimit:
     """Seed 003 §1a: equity × budget_pct × vol_adj, never below the exchange minimum."""
+    key = (equity, realised_vol, vol_source, id(cfg))
+    hit = _LIMITS.get(key)
+    if hit is not None and hit[0] is cfg:
+        return hit[1]
+    if len(_LIMITS) >= 4096:
+        _LIMITS.clear()
+    limit = _capital_limit(equity, realised_vol, vol_source, cfg)
+    _LIMITS[key] = (cfg, limit)
+    return limit
+
+
+# Equity moves per snapshot and realised vol per period: most signals repeat the last inputs.
+_LIMITS: dict[tuple[float, float | None, str, int], tuple[CapitalLimitConfig, CapitalLimit]] = {}
+
+
+def _capital_limit(
+    equity: float, realised_vol: float | None, vol_source: str, cfg: CapitalLimitConfig
+) -> CapitalLimit:
     excess = 0.0 if realised_vol is None else max(0.0, realised_vol / cfg.baseline_daily_vol - 1.0)
     vol_adj = 1.0 / (1.0 + cfg.vol_sensitivity * excess)
     limit = max(cfg.min_position_usd, equity * cfg.position_budget_pct * vol_adj)
@@ -34,7 +53,7 @@ def capital_limit(
 
 def net_delta_pct(positions: dict[str, tuple[float, float]], equity: float) -> float:
     """Seed 004 §3: signed market value of every position over equity."""
-    return sum(mv for _, mv in positions.values()) / equity
+    return math.fsum(mv for _, mv in positions.values()) / equity
 
 
 def concentration_gate(
@@ -57,6 +76,7 @@ def restrict(target: float, current: float, state: TradingState) -> float:
     return target if abs(target) <= abs(current) else current
 
 
-def most_restrictive(*states: TradingState) -> TradingState:
-    order = (TradingState.ACTIVE, TradingState.REDUCING, TradingState.HALTED)
-    return max(states, key=order.index)
+def most_restrictive(a: TradingState, b: TradingState) -> TradingState:
+    if TradingState.HALTED in (a, b):
+        return TradingState.HALTED
+    return TradingState.REDUCING if TradingState.REDUCING in (a, b) else TradingState.ACTIVE

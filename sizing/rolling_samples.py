@@ -7,7 +7,7 @@ closes; the identity of an immutable object stands for its contents.
 
 import math
 from dataclasses import dataclass, field
-from typing import Any, NamedTuple
+from typing import Any, Final, NamedTuple, final
 
 
 class PairStats(NamedTuple):
@@ -29,13 +29,39 @@ class Completed:
         return dict(self.points)
 
 
-@dataclass(frozen=True, slots=True)
-class Samples:
-    """One series: its completed periods and the open period's value."""
+_NO_POINTS = Completed()
 
-    completed: Completed = field(default_factory=Completed)
-    period: int | None = None
-    value: float = 0.0
+
+@final
+class Samples:
+    """One series: its completed periods and the open period's value. Immutable.
+
+    A plain class, not a dataclass: one is built per signal, and mypyc compiles a plain
+    `__init__` natively where a dataclass's generated one stays interpreted.
+    """
+
+    __slots__ = ("completed", "period", "value")
+
+    def __init__(
+        self, completed: Completed = _NO_POINTS, period: int | None = None, value: float = 0.0
+    ) -> None:
+        self.completed: Final = completed
+        self.period: Final = period
+        self.value: Final = value
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Samples):
+            return NotImplemented
+        return (self.completed, self.period, self.value) == (
+            other.completed,
+            other.period,
+            other.value,
+        )
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return f"Samples({self.completed!r}, {self.period!r}, {self.value!r})"
 
     def record(self, period: int, value: float, window: int) -> "Samples":
         """The open period takes `value`; an earlier period than the open one is ignored."""

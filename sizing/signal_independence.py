@@ -7,7 +7,7 @@ count is n²/ΣC²ᵢⱼ, and size is scaled by √(effective/n) when it falls s
 """
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
 from schemas.config import IndependenceConfig
@@ -21,22 +21,31 @@ class Independence:
     effective: float
     scale: float
     degenerate_pairs: tuple[tuple[str, str, float], ...]
+    # Built once: a memoised verdict is read by every decision until a period closes.
+    _diagnostics: dict[str, Any] = field(init=False, repr=False, compare=False, hash=False)
 
-    def diagnostics(self) -> dict[str, Any]:
-        return {
+    def __post_init__(self) -> None:
+        diagnostics = {
             "strategies": self.strategies,
             "nominal_count": self.voices,
             "effective_count": self.effective,
             "scale": self.scale,
             "degenerate_pairs": [list(p) for p in self.degenerate_pairs],
         }
+        object.__setattr__(self, "_diagnostics", diagnostics)
+
+    def diagnostics(self) -> dict[str, Any]:
+        return self._diagnostics
+
+
+_NO_SAMPLES = Samples()
 
 
 def record(
     samples: dict[str, Samples], strategy: str, net: float, period: int, cfg: IndependenceConfig
 ) -> dict[str, Samples]:
     """A new map with `strategy`'s net size sampled; strategies silent for a window are dropped."""
-    old = samples.get(strategy, Samples())
+    old = samples.get(strategy) or _NO_SAMPLES
     if old.period == period:
         out = dict(samples)
     else:
@@ -81,9 +90,10 @@ def groups(members: list[str], joined: set[tuple[str, str]]) -> list[list[str]]:
     return list(out.values())
 
 
-class _Pairs(NamedTuple):
-    """What completed periods say of every pair: cached until a period closes."""
+class PairVerdicts(NamedTuple):
+    """What completed periods say of every pair: valid until a period closes."""
 
+    cfg: IndependenceConfig
     rs: dict[tuple[str, str], float]
     joined: frozenset[tuple[str, str]]
     degenerate: tuple[tuple[str, str, float], ...]
@@ -91,28 +101,52 @@ class _Pairs(NamedTuple):
     result: "Independence"  # the answer when no warm-up pair joins
 
 
+class Assessment(NamedTuple):
+    independence: Independence
+    joined: frozenset[tuple[str, str]]  # pairs that speak as one voice now
+    verdicts: PairVerdicts
+
+
 # Keyed by the identity of the immutable Completed objects, which the entry holds on to.
-_MEMO: dict[tuple[Any, ...], tuple[tuple[Any, ...], _Pairs]] = {}
+_MEMO: dict[tuple[Any, ...], tuple[tuple[Any, ...], PairVerdicts]] = {}
 _MEMO_SIZE = 4096
 
 
 def assess(samples: dict[str, Samples], cfg: IndependenceConfig) -> Independence:
     """Effective count over the voices of every strategy sampled in the window."""
-    names = tuple(sorted(samples))
-    pairs = _completed_pairs(names, samples, cfg)
-    extra = {p for p in pairs.unknown if identical_so_far(samples[p[0]], samples[p[1]])}
+    return assess_pairs(samples, cfg, None).independence
+
+
+def assess_pairs(
+    samples: dict[str, Samples], cfg: IndependenceConfig, known: PairVerdicts | None
+) -> Assessment:
+    """`assess`, with the joined pairs; `known` are verdicts on these very completed periods."""
+    if known is None or known.cfg is not cfg:
+        known = _completed_pairs(tuple(sorted(samples)), samples, cfg)
+    extra = {p for p in known.unknown if identical_so_far(samples[p[0]], samples[p[1]])}
     if not extra:
-        return pairs.result
-    return _effective(list(names), pairs.rs, pairs.joined | extra, pairs.degenerate)
+        return Assessment(known.result, known.joined, known)
+    joined = known.joined | extra
+    independence = _effective(sorted(samples), known.rs, joined, known.degenerate)
+    return Assessment(independence, joined, known)
+
+
+def _same_objects(a: tuple[Any, ...], b: tuple[Any, ...]) -> bool:
+    if len(a) != len(b):
+        return False
+    for x, y in zip(a, b):  # noqa: B905, SIM110 (lengths checked; a loop, not a generator, for mypyc)
+        if x is not y:
+            return False
+    return True
 
 
 def _completed_pairs(
     names: tuple[str, ...], samples: dict[str, Samples], cfg: IndependenceConfig
-) -> _Pairs:
-    held = (cfg, *(samples[n].completed for n in names))
-    key = (names, *map(id, held))
+) -> PairVerdicts:
+    held = (cfg, *[samples[n].completed for n in names])
+    key = (names, *[id(h) for h in held])
     hit = _MEMO.get(key)
-    if hit is not None and all(a is b for a, b in zip(hit[0], held, strict=True)):
+    if hit is not None and _same_objects(hit[0], held):
         return hit[1]
     rs: dict[tuple[str, str], float] = {}
     joined: set[tuple[str, str]] = set()
@@ -130,7 +164,7 @@ def _completed_pairs(
             if same:
                 joined.add((a, b))
     result = _effective(list(names), rs, joined, tuple(degenerate))
-    pairs = _Pairs(rs, frozenset(joined), tuple(degenerate), tuple(unknown), result)
+    pairs = PairVerdicts(cfg, rs, frozenset(joined), tuple(degenerate), tuple(unknown), result)
     if len(_MEMO) >= _MEMO_SIZE:
         _MEMO.clear()
     _MEMO[key] = (held, pairs)
@@ -147,8 +181,8 @@ def _effective(
     n = len(reps)
     if n == 0:
         return Independence(0, 0, 0.0, 1.0, ())
-    squares = float(n) + 2.0 * sum(
-        rs.get((a, b), 0.0) ** 2 for i, a in enumerate(reps) for b in reps[i + 1 :]
+    squares = float(n) + 2.0 * math.fsum(
+        [rs.get((a, b), 0.0) ** 2 for i, a in enumerate(reps) for b in reps[i + 1 :]]
     )
     effective = n * n / squares
     scale = math.sqrt(effective / n) if effective < n else 1.0

@@ -31,14 +31,13 @@ def use(used: float, limit: float) -> dict[str, float]:
 def components(
     portfolio: PortfolioState | None,
     book: PortfolioBook,
-    new_book: PortfolioBook,
     equity: float,
     final: float,
     gross_usd: float,
     ens: "EnsembleStep",
     lim: "LimitsStep",
     risk: "RiskStep",
-    reasons: list[str],
+    reasons: list[str],  # without repeats
     cfg: SizingConfig,
 ) -> dict[str, Any]:
     return {
@@ -46,8 +45,8 @@ def components(
             "strategy_wish_pct": ens.wish,
             "voices": [{"strategies": list(v.strategies), "wish_pct": v.wish} for v in ens.voices],
             "stacked_pct": ens.stacked.target,
-            "weights": new_book.weights,
-            "drift": ensemble.drift(book.weights, new_book.weights, cfg.ensemble),
+            "weights": ens.weights,
+            "drift": ensemble.drift(book.weights, ens.weights, cfg.ensemble),
             "independence": ens.independence.diagnostics(),
             "correlation": {
                 "correlated": lim.correlated,
@@ -62,7 +61,7 @@ def components(
             "strategy": use(ens.strategy_used_pct * equity, cfg.budgets.strategy_pct * equity),
             "portfolio": use(gross_usd, lim.portfolio_limit),
             "capital_limit": lim.capital.diagnostics,
-            "breaches": [r for r in dict.fromkeys(reasons) if r in BUDGET_REASONS],
+            "breaches": [r for r in reasons if r in BUDGET_REASONS],
         },
         "risk": {
             "trading_state": risk.state,

@@ -1,6 +1,7 @@
 """Stage 2, first steps: the strategy budget on the new view, every strategy's view of the
 symbol stacked (seed 000 §11.7), then the signal-independence scale (seed 003 §4a)."""
 
+import math
 from typing import NamedTuple
 
 from schemas.config import SizingConfig
@@ -13,25 +14,35 @@ from sizing.stage2_steps import Steps
 
 
 def strategy_budget(
-    s1: Stage1Input, book: PortfolioBook, sign: float, cfg: SizingConfig
+    s1: Stage1Input, others: list[float], sign: float, cfg: SizingConfig
 ) -> tuple[float, float, float]:
     """The strategy's new view of the symbol, the share of it kept so the strategy's gross stays
     in its budget, and that gross afterwards (fractions of equity)."""
     wish = sign * s1.strategy_fraction
-    others = book.views.strategy_gross(s1.strategy_id, excluding=s1.symbol)
-    allowed = max(0.0, cfg.budgets.strategy_pct - others)
+    used = math.fsum(map(abs, others))
+    allowed = max(0.0, cfg.budgets.strategy_pct - used)
     kept = 1.0 if abs(wish) <= allowed else allowed / abs(wish)
-    return wish * kept, kept, others + abs(wish) * kept
+    return wish * kept, kept, used + abs(wish) * kept
 
 
 class EnsembleStep(NamedTuple):
     wish: float
-    views: ensemble.Views
+    weights: dict[str, float]  # every strategy's weight once this wish is in
     samples: dict[str, Samples]
     voices: tuple[ensemble.Voice, ...]
     stacked: ensemble.Stack
     strategy_used_pct: float
     independence: signal_independence.Independence
+    verdicts: signal_independence.PairVerdicts
+
+
+def _gross_with(views: ensemble.Views, strategy: str, own: list[float]) -> dict[str, float]:
+    gross = dict(views.gross)
+    if own:
+        gross[strategy] = math.fsum(map(abs, own))
+    else:
+        gross.pop(strategy, None)
+    return gross
 
 
 def apply(
@@ -42,22 +53,36 @@ def apply(
     reasons: list[str],
     cfg: SizingConfig,
 ) -> EnsembleStep:
-    """Strategy budget on the new view, then every strategy's view stacked, then independence."""
-    wish, kept, used = strategy_budget(s1, book, direction(s1.action), cfg)
+    """Strategy budget on the new view, then every strategy's view stacked, then independence.
+
+    The book is read, never written: its views are taken as they will be once this wish is in.
+    """
+    views, strategy = book.views, s1.strategy_id
+    others = views.others(strategy, s1.symbol)
+    wish, kept, used = strategy_budget(s1, others, direction(s1.action), cfg)
     if kept < 1.0:
         steps.scale("strategy_budget", kept, reasons, Reason.STRATEGY_BUDGET)
-    views = book.views.with_wish(s1.symbol, s1.strategy_id, wish)
+    own = [*others, wish] if wish != 0.0 else others
     period = correlation_monitor.period_of(s1.timestamp_ns, cfg.independence.period_s)
-    net = views.net.get(s1.strategy_id, 0.0)
     samples = signal_independence.record(
-        book.samples, s1.strategy_id, net, period, cfg.independence
+        book.samples, strategy, math.fsum(own), period, cfg.independence
     )
-    voices = ensemble.voices(views.by_symbol.get(s1.symbol, {}), samples, cfg.independence)
+    held = book.samples.get(strategy)
+    # No period closed and no strategy came or went: the book's pair verdicts still hold.
+    unchanged = held is not None and held.period == period
+    assessed = signal_independence.assess_pairs(
+        samples, cfg.independence, book.pair_verdicts if unchanged else None
+    )
+    on_symbol = views.on_symbol_with(s1.symbol, strategy, wish)
+    voices = ensemble.voices(on_symbol, samples, cfg.independence, assessed.joined)
     stacked = ensemble.stack(voices, cfg.ensemble)
     steps.set("ensemble", stacked.target * s1.symbol_multiplier * equity)
     if stacked.penalised:
         reasons.append(Reason.ENSEMBLE_PENALTY)
-    independence = signal_independence.assess(samples, cfg.independence)
+    independence = assessed.independence
     if independence.scale < 1.0:
         steps.scale("signal_independence", independence.scale, reasons, Reason.SIGNAL_INDEPENDENCE)
-    return EnsembleStep(wish, views, samples, voices, stacked, used, independence)
+    weights = ensemble.weights(_gross_with(views, strategy, own))
+    return EnsembleStep(
+        wish, weights, samples, voices, stacked, used, independence, assessed.verdicts
+    )

@@ -1,6 +1,7 @@
 """Stage 2, limits: capital-proportional limit (seed 003 §1a), position budget, correlated
 exposure sharing one budget (seed 002), portfolio gross budget."""
 
+import math
 from typing import NamedTuple
 
 from schemas.config import SizingConfig
@@ -47,6 +48,7 @@ class LimitsStep(NamedTuple):
     correlated: dict[str, float]
     cluster_usd: float
     portfolio_limit: float
+    others_gross: float  # Σ|target| of the book's other symbols, a fraction of equity
 
 
 def apply(
@@ -73,16 +75,20 @@ def apply(
     steps.cap("position_budget", position_limit, reasons, Reason.POSITION_BUDGET)
 
     correlated = correlated_held(s1, steps.size, book, prices, cfg)
-    cluster_usd = sum(abs(book.targets[o]) for o in correlated) * equity
+    cluster_usd = math.fsum([abs(book.targets[o]) for o in correlated]) * equity
     if correlated:
         headroom = max(0.0, limit - cluster_usd)
         steps.cap("correlation_budget", headroom, reasons, Reason.CORRELATION_BUDGET)
 
-    others = sum(abs(t) for s, t in book.targets.items() if s != s1.symbol) * equity
+    symbol = s1.symbol
+    others = math.fsum([abs(t) for s, t in book.targets.items() if s != symbol])
     portfolio_limit = cfg.budgets.portfolio_pct * equity
     steps.cap(
-        "portfolio_budget", max(0.0, portfolio_limit - others), reasons, Reason.PORTFOLIO_BUDGET
+        "portfolio_budget",
+        max(0.0, portfolio_limit - others * equity),
+        reasons,
+        Reason.PORTFOLIO_BUDGET,
     )
     return LimitsStep(
-        capital, position_limit, limit, prices, correlated, cluster_usd, portfolio_limit
+        capital, position_limit, limit, prices, correlated, cluster_usd, portfolio_limit, others
     )

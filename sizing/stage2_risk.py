@@ -32,7 +32,7 @@ def apply(
 ) -> RiskStep:
     """Concentration gate, then the most restrictive of kill switch and swing governor."""
     current = 0.0 if portfolio is None else portfolio.position_usd(s1.symbol)
-    net_delta = 0.0 if portfolio is None else risk_limits.net_delta_pct(portfolio.positions, equity)
+    net_delta = 0.0 if portfolio is None else portfolio.net_market_value_usd / equity
     gated = risk_limits.concentration_gate(steps.size, current, net_delta, cfg.concentration)
     steps.set_if_changed("concentration_gate", gated, reasons, Reason.CONCENTRATION_GATE)
 

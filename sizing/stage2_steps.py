@@ -18,12 +18,11 @@ class Steps:
         cls, waterfall: tuple[tuple[str, float, float | None], ...], factor: float
     ) -> "Steps":
         """Stage 1's fractions of equity, turned into signed USD (factor = ±equity)."""
-        sizes = [fraction * factor + 0.0 for _, fraction, _ in waterfall]
         items = [
-            {"step": step, "size_usd": size, "multiplier": mult}
-            for (step, _, mult), size in zip(waterfall, sizes, strict=True)
+            {"step": step, "size_usd": fraction * factor + 0.0, "multiplier": mult}
+            for step, fraction, mult in waterfall
         ]
-        return cls(items, sizes[-1] if sizes else 0.0)
+        return cls(items, waterfall[-1][1] * factor + 0.0 if waterfall else 0.0)
 
     def set(self, step: str, size: float) -> None:
         size += 0.0  # no negative zero on the wire

@@ -17,6 +17,7 @@ from schemas.config import Layer3Config
 from schemas.outputs import SizedSignal, SizingDecision
 from schemas.topics import CONTRACT, Topic
 from sizing import portfolio_sizing, portfolio_state, records, state_updates, strategy_sizing
+from sizing.portfolio_book import PortfolioBook
 from sizing.refs import InputRef
 from sizing.strategy_sizing import SymbolView
 
@@ -181,10 +182,10 @@ class CoreFold:
 
     def stage2(self, sized: dict[str, Any], ref: InputRef) -> dict[str, Any]:
         pid = sized["portfolio_id"]
-        pf, book = self.t["pf"].get(pid), self.t["e"].get(pid)
+        pf, book = self.t["pf"].get(pid), self.t["e"].setdefault(pid, PortfolioBook())
         result = portfolio_sizing.size(records.stage1_input(sized), pf, book, self.cfg, ref)
-        self.t["e"][pid] = result.book
         decision = records.decision_record(sized, result, pf, book, self.version, 0)
+        book.apply(result.update)
         return orjson.loads(orjson.dumps(decision))
 
 

@@ -18,7 +18,7 @@ PROPS = settings(max_examples=200, deadline=None)
 def views_of(*wishes: tuple[str, str, float]) -> Views:
     views = Views()
     for symbol, strategy, wish in wishes:
-        views = views.with_wish(symbol, strategy, wish)
+        views.set_wish(symbol, strategy, wish)
     return views
 
 
@@ -27,7 +27,7 @@ def test_defaults_are_the_seed_numbers():
     assert (CFG.second_strategy_penalty, CFG.drift_alert_pct) == (0.7, 0.20)
 
 
-def test_with_wish_indexes_by_symbol_and_by_strategy():
+def test_set_wish_indexes_by_symbol_and_by_strategy():
     """Each view sits under its symbol and under its strategy; sums are per strategy."""
     views = views_of(("BTC", "mom", 0.10), ("ETH", "mom", -0.05), ("BTC", "rev", -0.02))
     assert views.by_symbol == {"BTC": {"mom": 0.10, "rev": -0.02}, "ETH": {"mom": -0.05}}
@@ -59,11 +59,19 @@ def test_strategy_gross_excludes_the_symbol_being_decided():
     assert views.strategy_gross("unknown", excluding="BTC") == 0.0
 
 
-def test_with_wish_leaves_the_old_views_unchanged():
-    """Views are values: a new view is a new object."""
-    before = views_of(("BTC", "mom", 0.10))
-    before.with_wish("BTC", "mom", 0.2)
-    assert before == views_of(("BTC", "mom", 0.10))
+def test_on_symbol_with_previews_a_wish_without_changing_the_views():
+    """Stage 2 reads the symbol's views as they will be; only the commit changes them."""
+    views = views_of(("BTC", "mom", 0.10), ("BTC", "rev", -0.02))
+    assert views.on_symbol_with("BTC", "rev", 0.0) == {"mom": 0.10}
+    assert views.on_symbol_with("BTC", "new", 0.05) == {"mom": 0.10, "rev": -0.02, "new": 0.05}
+    assert views == views_of(("BTC", "mom", 0.10), ("BTC", "rev", -0.02))
+
+
+def test_a_copy_of_the_views_is_independent():
+    views = views_of(("BTC", "mom", 0.10))
+    copy = views.copy()
+    copy.set_wish("BTC", "mom", 0.2)
+    assert views == views_of(("BTC", "mom", 0.10))
 
 
 wish_events = st.lists(
@@ -154,13 +162,13 @@ WEIGHT_TABLE = [
 def test_weights_are_each_strategys_share_of_gross_views(gross, weights):
     """weight = gross / Σ gross; no views, no weights."""
     views = views_of(*((("BTC", s, g)) for s, g in gross.items()))
-    assert ensemble.weights(views) == pytest.approx(weights)
+    assert ensemble.weights(views.gross) == pytest.approx(weights)
 
 
 def test_weights_count_short_views_by_their_size():
     """Gross is Σ|view|: a short view weighs like a long one."""
     views = views_of(("BTC", "a", 0.1), ("ETH", "a", -0.1), ("BTC", "b", -0.2))
-    assert ensemble.weights(views) == pytest.approx({"a": 0.5, "b": 0.5})
+    assert ensemble.weights(views.gross) == pytest.approx({"a": 0.5, "b": 0.5})
 
 
 def test_first_weights_have_nothing_to_drift_from():

@@ -5,6 +5,7 @@ import itertools
 import math
 from typing import Any, NamedTuple
 
+import orjson
 import pytest
 from factories import TS
 from hypothesis import given, settings
@@ -68,6 +69,7 @@ class Decision(NamedTuple):
     s1: Stage1Input
     state: PortfolioState | None
     out: PortfolioSize
+    book: PortfolioBook  # as this decision left it
 
 
 fractions = st.one_of(st.just(0.0), st.floats(1e-6, 0.5), st.sampled_from([0.05, 0.1, 0.2]))
@@ -154,11 +156,16 @@ def snapshot(snap: Snap, equity: float, ts: int) -> PortfolioSnapshot:
 
 
 def play(
-    equity: float, steps: list[Step], cfg: SizingConfig, copy_of: str | None = None
+    equity: float,
+    steps: list[Step],
+    cfg: SizingConfig,
+    copy_of: str | None = None,
+    restore: bool = False,
 ) -> list[Decision]:
-    """Every decision of the run; with `copy_of`, that strategy's copy signals right after it."""
+    """Every decision of the run; with `copy_of`, that strategy's copy signals right after it;
+    with `restore`, the book is rebuilt from its changelog record after every decision."""
     state: PortfolioState | None = None
-    book: PortfolioBook | None = None
+    book = PortfolioBook()
     prices = dict(BASE_PRICE)
     ts = TS
     out = []
@@ -174,9 +181,10 @@ def play(
         names = [sig.strategy] + ([f"{copy_of}_copy"] if sig.strategy == copy_of else [])
         for name in names:
             s1 = stage1(sig, name, ts, prices[sig.symbol], n)
-            result = portfolio_sizing.size(s1, state, book, cfg, REF)
-            out.append(Decision(s1, state, result))
-            book = result.book
+            result = portfolio_sizing.decide(s1, state, book, cfg, REF)
+            out.append(Decision(s1, state, result, book.copy()))
+            if restore:
+                book = PortfolioBook.from_dict(orjson.loads(orjson.dumps(book.as_dict())))
     return out
 
 
@@ -188,11 +196,22 @@ def test_every_decision_keeps_position_strategy_and_portfolio_budgets(run, cfg):
     for d in play(equity, steps, cfg):
         eq = d.state.equity_usd
         assert abs(d.out.target_position_usd) <= cfg.budgets.position_pct * eq * (1 + 1e-12)
-        book = d.out.book
+        book = d.book
         for strategy, gross in book.views.gross.items():
             assert gross <= cfg.budgets.strategy_pct + 1e-12, strategy
         assert math.fsum(map(abs, book.targets.values())) <= cfg.budgets.portfolio_pct + 1e-12
         assert book.targets.get(d.s1.symbol, 0.0) == d.out.target_position_usd / eq
+
+
+@PROPS
+@given(runs(), configs)
+def test_a_book_rebuilt_from_its_record_decides_as_the_live_one(run, cfg):
+    """The live book keeps memos (pair verdicts) its changelog record does not: no decision may
+    depend on them. A book restored after every decision gives identical decisions."""
+    equity, steps = run
+    live = play(equity, steps, cfg)
+    restored = play(equity, steps, cfg, restore=True)
+    assert [d.out[:8] for d in restored] == [d.out[:8] for d in live]
 
 
 @PROPS
@@ -335,7 +354,7 @@ def test_realised_vol_counts_the_period_this_signals_price_completes():
         Step(20, None, Signal("s0", "BTC", Action.BUY, 0.5, 0.6, None, 0.0, 0.0)),
     ]
     alone, copied = play(1000.0, steps, cfg), play(1000.0, steps, cfg, copy_of="s0")
-    last = alone[-1].out
+    last, last_book = alone[-1].out, alone[-1].book
     used = last.components["budgets"]["capital_limit"]["realised_vol"]
-    assert used == realised_daily_vol(last.book.prices["BTC"], cfg.correlation)
+    assert used == realised_daily_vol(last_book.prices["BTC"], cfg.correlation)
     assert copied[-1].out.target_position_usd == last.target_position_usd

@@ -41,11 +41,11 @@ def portfolio(positions=None, equity=EQUITY, ts=TS, pnl=0.0, peak=None, cfg=CFG)
 
 
 def run(signals, pf=None, cfg: SizingConfig = CFG, book=None):
-    """Size the signals in order; returns the last result."""
+    """Size the signals in order, committing each to `book`; returns the last result."""
+    book = PortfolioBook() if book is None else book
     result = None
     for i, sig in enumerate(signals):
-        result = portfolio_sizing.size(sig, pf, book, cfg, InputRef("sized", 0, i))
-        book = result.book
+        result = portfolio_sizing.decide(sig, pf, book, cfg, InputRef("sized", 0, i))
     return result
 
 
@@ -195,6 +195,23 @@ def test_symbol_multiplier_reweighs_every_strategys_view():
 
 
 def test_book_survives_its_changelog_record():
-    out = run([s1("a", "BTC", Action.BUY, 0.10), s1("b", "ETH", Action.SELL, 0.05)], portfolio())
-    again = PortfolioBook.from_dict(out.book.as_dict())
-    assert again == out.book
+    book = PortfolioBook()
+    run(
+        [s1("a", "BTC", Action.BUY, 0.10), s1("b", "ETH", Action.SELL, 0.05)],
+        portfolio(),
+        book=book,
+    )
+    again = PortfolioBook.from_dict(book.as_dict())
+    assert again == book
+
+
+def test_size_reads_the_book_and_apply_commits_it():
+    """A redelivered input is decided again without committing: size() leaves the book alone."""
+    book = PortfolioBook()
+    run([s1("a", "BTC", Action.BUY, 0.10)], portfolio(), book=book)
+    before = book.copy()
+    out = portfolio_sizing.size(s1("b", "BTC", Action.BUY, 0.06), portfolio(), book, CFG)
+    assert book == before
+    book.apply(out.update)
+    assert book.views.by_symbol["BTC"] == {"a": 0.10, "b": 0.06}
+    assert book.targets["BTC"] == pytest.approx(out.target_position_usd / EQUITY)

@@ -120,13 +120,13 @@ def test_reducing_and_halted_never_increase_or_flip_a_position(state, target, cu
 @pytest.mark.parametrize(
     ("states", "expected"),
     [
-        ((ACTIVE,), ACTIVE),
         ((ACTIVE, ACTIVE), ACTIVE),
         ((ACTIVE, REDUCING), REDUCING),
         ((REDUCING, ACTIVE), REDUCING),
         ((HALTED, ACTIVE), HALTED),
         ((REDUCING, HALTED), HALTED),
-        ((ACTIVE, REDUCING, HALTED), HALTED),
+        ((HALTED, REDUCING), HALTED),
+        ((HALTED, HALTED), HALTED),
     ],
 )
 def test_most_restrictive_state_wins(states, expected):

@@ -1,10 +1,9 @@
 """Properties of the full stage-1 + stage-2 path over generated signals, tables and equity."""
 
-import copy
 import math
 
 from factories import CFG, TS, signal
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from schemas.config import BudgetConfig, SizingConfig
@@ -120,6 +119,8 @@ def test_step_multipliers_multiply_to_final_over_base(fields, view):
     base = s1.waterfall[0]
     assert base.step == "kelly" and base.fraction > 0.0
     assert s1.waterfall[-1].fraction == s1.fraction
+    # A subnormal size (an edge of 5e-324) cannot carry a ×1.2 multiplier: 1.2 × 5e-324 == 5e-324.
+    assume(base.fraction > 1e-300)
     product = math.prod(s.multiplier for s in s1.waterfall[1:])
     assert math.isclose(product, s1.fraction / base.fraction, rel_tol=1e-9)
 
@@ -261,8 +262,8 @@ def test_regime_switches_only_after_three_consecutive_observations(feed):
 @PROPS
 @given(signal_fields(), views(), equities)
 def test_same_input_and_state_give_equal_output(fields, view, equity):
-    snapshot = copy.deepcopy(view)
+    snapshot = repr(view)  # a deep value print: compiled (mypyc) entries cannot be deep-copied
     first = run(fields, view, equity)
     second = run(fields, view, equity)
     assert first == second
-    assert view == snapshot  # the core does not mutate the state it reads
+    assert repr(view) == snapshot  # the core does not mutate the state it reads
