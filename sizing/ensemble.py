@@ -9,7 +9,7 @@ import math
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
-from schemas.config import EnsembleConfig, IndependenceConfig
+from schemas.config import EnsembleConfig
 from sizing import signal_independence
 from sizing.rolling_samples import Samples
 
@@ -107,21 +107,16 @@ def _set(index: Wishes, outer: str, inner: str, wish: float) -> None:
 def voices(
     on_symbol: dict[str, float],
     samples: dict[str, Samples],
-    cfg: IndependenceConfig,
-    speak_as_one: frozenset[tuple[str, str]] | None = None,
+    speak_as_one: frozenset[tuple[str, str]],
 ) -> tuple[Voice, ...]:
     """Degenerate strategies speak with one voice: the mean of their views.
 
-    `speak_as_one`, when given, holds every degenerate pair (as `assess_pairs` found them)."""
+    `speak_as_one` holds every degenerate pair, as `signal_independence.assess_pairs` found them."""
     if len(on_symbol) == 1:
         ((strategy, wish),) = on_symbol.items()
         return (Voice((strategy,), wish),)
     names = sorted(on_symbol)
-    pairs = [(a, b) for i, a in enumerate(names) for b in names[i + 1 :]]
-    if speak_as_one is None:
-        joined = {(a, b) for a, b in pairs if signal_independence.same_voice(samples, a, b, cfg)}
-    else:
-        joined = {p for p in pairs if p in speak_as_one}
+    joined = {(a, b) for i, a in enumerate(names) for b in names[i + 1 :] if (a, b) in speak_as_one}
     if not joined:  # the usual case: every strategy is its own voice
         out = [Voice((s,), on_symbol[s]) for s in names]
     else:

@@ -1,12 +1,11 @@
 """What `portfolio[portfolio_id]` holds: the latest snapshot and the kill switch it feeds."""
 
-import math
 from dataclasses import dataclass, field, replace
 from typing import Any
 
 from schemas.config import KillSwitchConfig
 from schemas.messages import KillSwitchReset, PortfolioSnapshot
-from sizing import kill_switch
+from sizing import kill_switch, risk_limits
 from sizing.kill_switch import KillSwitch
 from sizing.refs import InputRef, ref_dict
 
@@ -26,7 +25,7 @@ class PortfolioState:
     net_market_value_usd: float = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        net = math.fsum(mv for _, mv in self.positions.values())
+        net = risk_limits.net_market_value(self.positions)
         object.__setattr__(self, "net_market_value_usd", net)
 
     def position_usd(self, symbol: str) -> float:

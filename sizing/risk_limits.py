@@ -51,9 +51,14 @@ def _capital_limit(
     return CapitalLimit(limit, vol_adj, diagnostics)
 
 
+def net_market_value(positions: dict[str, tuple[float, float]]) -> float:
+    """Signed market value of every position (+ long)."""
+    return math.fsum([mv for _, mv in positions.values()])
+
+
 def net_delta_pct(positions: dict[str, tuple[float, float]], equity: float) -> float:
     """Seed 004 §3: signed market value of every position over equity."""
-    return math.fsum(mv for _, mv in positions.values()) / equity
+    return net_market_value(positions) / equity
 
 
 def concentration_gate(

@@ -74,7 +74,7 @@ def apply(
         samples, cfg.independence, book.pair_verdicts if unchanged else None
     )
     on_symbol = views.on_symbol_with(s1.symbol, strategy, wish)
-    voices = ensemble.voices(on_symbol, samples, cfg.independence, assessed.joined)
+    voices = ensemble.voices(on_symbol, samples, assessed.joined)
     stacked = ensemble.stack(voices, cfg.ensemble)
     steps.set("ensemble", stacked.target * s1.symbol_multiplier * equity)
     if stacked.penalised:

@@ -97,7 +97,7 @@ def test_views_rebuilt_from_by_symbol_equal_the_incremental_ones(events):
 
 def test_single_voice_counts_in_full():
     """One strategy on the symbol: no penalty."""
-    vs = ensemble.voices({"mom": 0.1}, {}, IND)
+    vs = ensemble.voices({"mom": 0.1}, {}, frozenset())
     assert vs == (Voice(("mom",), 0.1),)
     assert ensemble.stack(vs, CFG) == (0.1, vs, False)
 
@@ -128,14 +128,14 @@ def test_strongest_voice_counts_in_full_the_others_at_0_7(wishes, target):
 
 def test_voices_are_ordered_strongest_first_whatever_the_sign():
     """Sorted by |wish|, ties by name."""
-    vs = ensemble.voices({"a": 0.02, "b": -0.10, "c": 0.06, "d": 0.06}, {}, IND)
+    vs = ensemble.voices({"a": 0.02, "b": -0.10, "c": 0.06, "d": 0.06}, {}, frozenset())
     assert [v.strategies for v in vs] == [("b",), ("c",), ("d",), ("a",)]
     assert ensemble.stack(vs, CFG).target == pytest.approx(-0.10 + 0.7 * 0.14)
 
 
 def test_the_penalty_follows_its_config():
     """A penalty of 0.5 halves every further voice."""
-    vs = ensemble.voices({"a": 0.10, "b": 0.06}, {}, IND)
+    vs = ensemble.voices({"a": 0.10, "b": 0.06}, {}, frozenset())
     out = ensemble.stack(vs, EnsembleConfig(second_strategy_penalty=0.5))
     assert out.target == pytest.approx(0.13)
 
@@ -145,7 +145,8 @@ def test_degenerate_strategies_speak_with_one_voice_their_mean():
     samples = signal_independence.record({}, "a", 0.1, 0, IND)
     samples = signal_independence.record(samples, "b", 0.1, 0, IND)
     samples = signal_independence.record(samples, "c", -0.3, 0, IND)
-    vs = ensemble.voices({"a": 0.12, "b": 0.08, "c": 0.05}, samples, IND)
+    joined = signal_independence.assess_pairs(samples, IND, None).joined
+    vs = ensemble.voices({"a": 0.12, "b": 0.08, "c": 0.05}, samples, joined)
     assert vs == (Voice(("a", "b"), pytest.approx(0.10)), Voice(("c",), 0.05))
     assert ensemble.stack(vs, CFG).target == pytest.approx(0.10 + 0.7 * 0.05)
 
