@@ -2,10 +2,11 @@
 
 import math
 from dataclasses import dataclass, field
-from typing import Any, NamedTuple
+from typing import Any, Final, final
 
 from schemas.config import ConformalConfig
 from sizing.refs import InputRef, ref_dict
+from sizing.values import Value
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,9 +61,13 @@ def quantile(residuals: tuple[float, ...], coverage: float, presorted: bool = Fa
     return (residuals if presorted else sorted(residuals))[rank - 1]
 
 
-class ConformalScale(NamedTuple):
-    scale: float
-    diagnostics: dict[str, Any]
+@final
+class ConformalScale(Value):
+    __slots__ = ("diagnostics", "scale")
+
+    def __init__(self, scale: float, diagnostics: dict[str, Any]) -> None:
+        self.scale: Final = scale
+        self.diagnostics: Final = diagnostics
 
 
 def scale(window: ResidualWindow | None, cfg: ConformalConfig) -> ConformalScale:

@@ -7,24 +7,33 @@ A wish is a strategy's signed size as a fraction of equity before the symbol-wid
 
 import math
 from dataclasses import dataclass, field
-from typing import Any, NamedTuple
+from typing import Any, Final, final
 
 from schemas.config import EnsembleConfig
 from sizing import signal_independence
 from sizing.rolling_samples import Samples
+from sizing.values import Value
 
 Wishes = dict[str, dict[str, float]]  # symbol → strategy → signed fraction of equity
 
 
-class Voice(NamedTuple):
-    strategies: tuple[str, ...]
-    wish: float
+@final
+class Voice(Value):
+    __slots__ = ("strategies", "wish")
+
+    def __init__(self, strategies: tuple[str, ...], wish: float) -> None:
+        self.strategies: Final = strategies
+        self.wish: Final = wish
 
 
-class Stack(NamedTuple):
-    target: float
-    voices: tuple[Voice, ...]
-    penalised: bool
+@final
+class Stack(Value):
+    __slots__ = ("penalised", "target", "voices")
+
+    def __init__(self, target: float, voices: tuple[Voice, ...], penalised: bool) -> None:
+        self.target: Final = target
+        self.voices: Final = voices
+        self.penalised: Final = penalised
 
 
 @dataclass(slots=True)

@@ -1,10 +1,11 @@
 """Bayesian Kelly per (strategy, symbol, regime), regime statistics isolated (seed 004 §5)."""
 
 from dataclasses import dataclass, replace
-from typing import Any, NamedTuple
+from typing import Any, Final, final
 
 from schemas.config import KellyConfig
 from sizing.refs import InputRef, ref_dict
+from sizing.values import Value
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,9 +64,13 @@ def apply_outcome(
     return replace(stats, scratches=stats.scratches + 1, source=source)
 
 
-class KellyEstimate(NamedTuple):
-    f_star: float
-    diagnostics: dict[str, Any]
+@final
+class KellyEstimate(Value):
+    __slots__ = ("diagnostics", "f_star")
+
+    def __init__(self, f_star: float, diagnostics: dict[str, Any]) -> None:
+        self.f_star: Final = f_star
+        self.diagnostics: Final = diagnostics
 
 
 def binary(stats: OutcomeStats, confidence: float, cfg: KellyConfig) -> KellyEstimate:

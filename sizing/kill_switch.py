@@ -6,10 +6,11 @@ Past `reducing_at` of either limit the portfolio is REDUCING (not latched).
 """
 
 from dataclasses import dataclass, replace
-from typing import Any, NamedTuple
+from typing import Any, Final, final
 
 from schemas.config import KillSwitchConfig
 from schemas.enums import TradingState
+from sizing.values import Value
 
 NS_PER_DAY = 86_400 * 1_000_000_000
 
@@ -46,17 +47,31 @@ class KillSwitch:
         return cls(**data)
 
 
-class Snapshot(NamedTuple):
-    equity_usd: float
-    realized_pnl_today_usd: float
-    peak_equity_usd: float | None
-    timestamp_ns: int
+@final
+class Snapshot(Value):
+    __slots__ = ("equity_usd", "peak_equity_usd", "realized_pnl_today_usd", "timestamp_ns")
+
+    def __init__(
+        self,
+        equity_usd: float,
+        realized_pnl_today_usd: float,
+        peak_equity_usd: float | None,
+        timestamp_ns: int,
+    ) -> None:
+        self.equity_usd: Final = equity_usd
+        self.realized_pnl_today_usd: Final = realized_pnl_today_usd
+        self.peak_equity_usd: Final = peak_equity_usd
+        self.timestamp_ns: Final = timestamp_ns
 
 
-class Verdict(NamedTuple):
-    state: TradingState
-    cause: str | None  # "daily_loss" or "drawdown" when not ACTIVE
-    diagnostics: dict[str, Any]
+@final
+class Verdict(Value):
+    __slots__ = ("cause", "diagnostics", "state")
+
+    def __init__(self, state: TradingState, cause: str | None, diagnostics: dict[str, Any]) -> None:
+        self.state: Final = state
+        self.cause: Final = cause  # "daily_loss" or "drawdown" when not ACTIVE
+        self.diagnostics: Final = diagnostics
 
 
 def daily_loss_pct(ks: KillSwitch) -> float:

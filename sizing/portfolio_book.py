@@ -1,7 +1,7 @@
 """What `ensemble[portfolio_id]` holds: the portfolio's book as stage 2 last decided it."""
 
 from dataclasses import dataclass, field
-from typing import Any, NamedTuple
+from typing import Any, Final, final
 
 from sizing.correlation_monitor import PriceSeries
 from sizing.ensemble import Views
@@ -9,24 +9,60 @@ from sizing.refs import InputRef, ref_dict
 from sizing.rolling_samples import Samples
 from sizing.signal_independence import PairVerdicts
 from sizing.swing_governor import Watermarks
+from sizing.values import Value
 
 
-class BookUpdate(NamedTuple):
+@final
+class BookUpdate(Value):
     """What one decision changes in the book; stage 2 computes it, `PortfolioBook.apply` commits."""
 
-    symbol: str
-    strategy: str
-    wish: float  # the strategy's new view of the symbol
-    target: float  # the symbol's decided target
-    marks: Watermarks  # the symbol's swing watermarks, this target included
-    weights: dict[str, float]
-    prices: dict[str, PriceSeries]  # whole maps, already cleaned of inactive keys
-    samples: dict[str, Samples]
-    verdicts: PairVerdicts  # on `samples`' completed periods
-    source: InputRef | None
-    timestamp_ns: int
-    decision_id: str
-    allocated_usd: float  # the book's gross targets in USD once this target is in
+    __slots__ = (
+        "allocated_usd",
+        "decision_id",
+        "marks",
+        "prices",
+        "samples",
+        "source",
+        "strategy",
+        "symbol",
+        "target",
+        "timestamp_ns",
+        "verdicts",
+        "weights",
+        "wish",
+    )
+
+    def __init__(
+        self,
+        symbol: str,
+        strategy: str,
+        wish: float,
+        target: float,
+        marks: Watermarks,
+        weights: dict[str, float],
+        prices: dict[str, PriceSeries],
+        samples: dict[str, Samples],
+        verdicts: PairVerdicts,
+        source: InputRef | None,
+        timestamp_ns: int,
+        decision_id: str,
+        allocated_usd: float,
+    ) -> None:
+        self.symbol: Final = symbol
+        self.strategy: Final = strategy
+        self.wish: Final = wish  # the strategy's new view of the symbol
+        self.target: Final = target  # the symbol's decided target
+        self.marks: Final = marks  # the symbol's swing watermarks, this target included
+        self.weights: Final = weights
+        self.prices: Final = prices  # whole maps, already cleaned of inactive keys
+        self.samples: Final = samples
+        self.verdicts: Final = verdicts  # on `samples`' completed periods
+        self.source: Final = source
+        self.timestamp_ns: Final = timestamp_ns
+        self.decision_id: Final = decision_id
+        self.allocated_usd: Final = (
+            allocated_usd  # the book's gross targets in USD once this target is in
+        )
 
 
 @dataclass(slots=True)

@@ -5,7 +5,7 @@ portfolio budget → concentration gate → trading state. After the ensemble ev
 ever shrinks |target|, so each budget holds once it has been applied.
 """
 
-from typing import Any, NamedTuple
+from typing import Any, Final, final
 
 from schemas.config import SizingConfig
 from schemas.enums import Reason, Side, TradingState
@@ -21,20 +21,46 @@ from sizing.portfolio_state import PortfolioState
 from sizing.refs import InputRef
 from sizing.stage2_input import Stage1Input, direction, guard_price
 from sizing.stage2_steps import Steps
+from sizing.values import Value
 
 __all__ = ["PortfolioSize", "Stage1Input", "decide", "size"]
 
 
-class PortfolioSize(NamedTuple):
-    strategy_size_usd: float
-    target_position_usd: float
-    target_quantity: float
-    side: Side
-    trading_state: TradingState
-    waterfall: list[dict[str, Any]]
-    reasons: list[str]
-    components: dict[str, Any]  # ensemble, budgets and risk
-    update: BookUpdate  # for the caller to commit: `book.apply(update)`
+@final
+class PortfolioSize(Value):
+    __slots__ = (
+        "components",
+        "reasons",
+        "side",
+        "strategy_size_usd",
+        "target_position_usd",
+        "target_quantity",
+        "trading_state",
+        "update",
+        "waterfall",
+    )
+
+    def __init__(
+        self,
+        strategy_size_usd: float,
+        target_position_usd: float,
+        target_quantity: float,
+        side: Side,
+        trading_state: TradingState,
+        waterfall: list[dict[str, Any]],
+        reasons: list[str],
+        components: dict[str, Any],
+        update: BookUpdate,
+    ) -> None:
+        self.strategy_size_usd: Final = strategy_size_usd
+        self.target_position_usd: Final = target_position_usd
+        self.target_quantity: Final = target_quantity
+        self.side: Final = side
+        self.trading_state: Final = trading_state
+        self.waterfall: Final = waterfall
+        self.reasons: Final = reasons
+        self.components: Final = components  # ensemble, budgets and risk
+        self.update: Final = update  # for the caller to commit: `book.apply(update)`
 
 
 def side_of(target_usd: float) -> Side:

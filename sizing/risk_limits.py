@@ -1,16 +1,23 @@
 """Position-level risk rules of stage 2 as pure functions on signed USD figures (+ long)."""
 
 import math
-from typing import Any, NamedTuple
+from typing import Any, Final, final
 
 from schemas.config import CapitalLimitConfig, ConcentrationConfig
 from schemas.enums import TradingState
+from sizing.values import Value
 
 
-class CapitalLimit(NamedTuple):
-    max_notional_usd: float
-    vol_adj: float
-    diagnostics: dict[str, Any]
+@final
+class CapitalLimit(Value):
+    __slots__ = ("diagnostics", "max_notional_usd", "vol_adj")
+
+    def __init__(
+        self, max_notional_usd: float, vol_adj: float, diagnostics: dict[str, Any]
+    ) -> None:
+        self.max_notional_usd: Final = max_notional_usd
+        self.vol_adj: Final = vol_adj
+        self.diagnostics: Final = diagnostics
 
 
 def capital_limit(

@@ -7,12 +7,20 @@ closes; the identity of an immutable object stands for its contents.
 
 import math
 from dataclasses import dataclass, field
-from typing import Any, Final, NamedTuple, final
+from typing import Any, Final, final
+
+from sizing.values import Value
 
 
-class PairStats(NamedTuple):
-    r: float | None  # None: fewer than the minimum common periods, or a constant series
-    identical: bool  # the two agree on every common period (and share at least one)
+@final
+class PairStats(Value):
+    __slots__ = ("identical", "r")
+
+    def __init__(self, r: float | None, identical: bool) -> None:
+        self.r: Final = r  # None: fewer than the minimum common periods, or a constant series
+        self.identical: Final = (
+            identical  # the two agree on every common period (and share at least one)
+        )
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,11 +1,12 @@
 """Sentiment penalty (seed 000 §11.3): contradicting sentiment lowers confidence."""
 
 from dataclasses import dataclass
-from typing import Any, NamedTuple
+from typing import Any, Final, final
 
 from schemas.config import SentimentConfig
 from schemas.enums import BEARISH_ACTIONS, BULLISH_ACTIONS, Action, Trend
 from sizing.refs import InputRef, ref_dict
+from sizing.values import Value
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,10 +36,14 @@ class SentimentReading:
         )
 
 
-class SentimentAdjustment(NamedTuple):
-    confidence: float
-    penalty: float
-    diagnostics: dict[str, Any]
+@final
+class SentimentAdjustment(Value):
+    __slots__ = ("confidence", "diagnostics", "penalty")
+
+    def __init__(self, confidence: float, penalty: float, diagnostics: dict[str, Any]) -> None:
+        self.confidence: Final = confidence
+        self.penalty: Final = penalty
+        self.diagnostics: Final = diagnostics
 
 
 def contradicts(action: Action, trend: Trend) -> bool:

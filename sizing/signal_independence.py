@@ -8,10 +8,11 @@ count is n²/ΣC²ᵢⱼ, and size is scaled by √(effective/n) when it falls s
 
 import math
 from dataclasses import dataclass, field
-from typing import Any, NamedTuple
+from typing import Any, Final, final
 
 from schemas.config import IndependenceConfig
 from sizing.rolling_samples import Samples, completed_stats, identical_so_far
+from sizing.values import Value
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,21 +91,39 @@ def groups(members: list[str], joined: set[tuple[str, str]]) -> list[list[str]]:
     return list(out.values())
 
 
-class PairVerdicts(NamedTuple):
+@final
+class PairVerdicts(Value):
     """What completed periods say of every pair: valid until a period closes."""
 
-    cfg: IndependenceConfig
-    rs: dict[tuple[str, str], float]
-    joined: frozenset[tuple[str, str]]
-    degenerate: tuple[tuple[str, str, float], ...]
-    unknown: tuple[tuple[str, str], ...]  # r not known yet: warm-up copies may join them
-    result: "Independence"  # the answer when no warm-up pair joins
+    __slots__ = ("cfg", "degenerate", "joined", "result", "rs", "unknown")
+
+    def __init__(
+        self,
+        cfg: IndependenceConfig,
+        rs: dict[tuple[str, str], float],
+        joined: frozenset[tuple[str, str]],
+        degenerate: tuple[tuple[str, str, float], ...],
+        unknown: tuple[tuple[str, str], ...],
+        result: "Independence",
+    ) -> None:
+        self.cfg: Final = cfg
+        self.rs: Final = rs
+        self.joined: Final = joined
+        self.degenerate: Final = degenerate
+        self.unknown: Final = unknown  # r not known yet: warm-up copies may join them
+        self.result: Final = result  # the answer when no warm-up pair joins
 
 
-class Assessment(NamedTuple):
-    independence: Independence
-    joined: frozenset[tuple[str, str]]  # pairs that speak as one voice now
-    verdicts: PairVerdicts
+@final
+class Assessment(Value):
+    __slots__ = ("independence", "joined", "verdicts")
+
+    def __init__(
+        self, independence: Independence, joined: frozenset[tuple[str, str]], verdicts: PairVerdicts
+    ) -> None:
+        self.independence: Final = independence
+        self.joined: Final = joined  # pairs that speak as one voice now
+        self.verdicts: Final = verdicts
 
 
 # Keyed by the identity of the immutable Completed objects, which the entry holds on to.

@@ -2,7 +2,7 @@
 symbol stacked (seed 000 §11.7), then the signal-independence scale (seed 003 §4a)."""
 
 import math
-from typing import NamedTuple
+from typing import Final, final
 
 from schemas.config import SizingConfig
 from schemas.enums import Reason
@@ -11,6 +11,7 @@ from sizing.portfolio_book import PortfolioBook
 from sizing.rolling_samples import Samples
 from sizing.stage2_input import Stage1Input, direction
 from sizing.stage2_steps import Steps
+from sizing.values import Value
 
 
 def strategy_budget(
@@ -25,15 +26,38 @@ def strategy_budget(
     return wish * kept, kept, used + abs(wish) * kept
 
 
-class EnsembleStep(NamedTuple):
-    wish: float
-    weights: dict[str, float]  # every strategy's weight once this wish is in
-    samples: dict[str, Samples]
-    voices: tuple[ensemble.Voice, ...]
-    stacked: ensemble.Stack
-    strategy_used_pct: float
-    independence: signal_independence.Independence
-    verdicts: signal_independence.PairVerdicts
+@final
+class EnsembleStep(Value):
+    __slots__ = (
+        "independence",
+        "samples",
+        "stacked",
+        "strategy_used_pct",
+        "verdicts",
+        "voices",
+        "weights",
+        "wish",
+    )
+
+    def __init__(
+        self,
+        wish: float,
+        weights: dict[str, float],
+        samples: dict[str, Samples],
+        voices: tuple[ensemble.Voice, ...],
+        stacked: ensemble.Stack,
+        strategy_used_pct: float,
+        independence: signal_independence.Independence,
+        verdicts: signal_independence.PairVerdicts,
+    ) -> None:
+        self.wish: Final = wish
+        self.weights: Final = weights  # every strategy's weight once this wish is in
+        self.samples: Final = samples
+        self.voices: Final = voices
+        self.stacked: Final = stacked
+        self.strategy_used_pct: Final = strategy_used_pct
+        self.independence: Final = independence
+        self.verdicts: Final = verdicts
 
 
 def _gross_with(views: ensemble.Views, strategy: str, own: list[float]) -> dict[str, float]:

@@ -1,26 +1,58 @@
 """What stage 2 reads of a stage-1 result (the `himari.l3.sized` record), decoded."""
 
 import math
-from typing import NamedTuple
+from typing import Final, final
 
 from schemas.enums import BEARISH_ACTIONS, BULLISH_ACTIONS, Action, Reason
+from sizing.values import Value
 
 
-class Stage1Input(NamedTuple):
+@final
+class Stage1Input(Value):
     """What stage 2 needs of a stage-1 result (decoded from `himari.l3.sized`)."""
 
-    strategy_id: str
-    symbol: str
-    decision_id: str
-    timestamp_ns: int
-    action: Action
-    price: float
-    fraction: float
-    strategy_fraction: float
-    symbol_multiplier: float
-    predicted_volatility: float | None
-    waterfall: tuple[tuple[str, float, float | None], ...]
-    reasons: tuple[str, ...]
+    __slots__ = (
+        "action",
+        "decision_id",
+        "fraction",
+        "predicted_volatility",
+        "price",
+        "reasons",
+        "strategy_fraction",
+        "strategy_id",
+        "symbol",
+        "symbol_multiplier",
+        "timestamp_ns",
+        "waterfall",
+    )
+
+    def __init__(
+        self,
+        strategy_id: str,
+        symbol: str,
+        decision_id: str,
+        timestamp_ns: int,
+        action: Action,
+        price: float,
+        fraction: float,
+        strategy_fraction: float,
+        symbol_multiplier: float,
+        predicted_volatility: float | None,
+        waterfall: tuple[tuple[str, float, float | None], ...],
+        reasons: tuple[str, ...],
+    ) -> None:
+        self.strategy_id: Final = strategy_id
+        self.symbol: Final = symbol
+        self.decision_id: Final = decision_id
+        self.timestamp_ns: Final = timestamp_ns
+        self.action: Final = action
+        self.price: Final = price
+        self.fraction: Final = fraction
+        self.strategy_fraction: Final = strategy_fraction
+        self.symbol_multiplier: Final = symbol_multiplier
+        self.predicted_volatility: Final = predicted_volatility
+        self.waterfall: Final = waterfall
+        self.reasons: Final = reasons
 
 
 def direction(action: Action) -> float:

@@ -2,7 +2,7 @@
 exposure sharing one budget (seed 002), portfolio gross budget."""
 
 import math
-from typing import NamedTuple
+from typing import Final, final
 
 from schemas.config import SizingConfig
 from schemas.enums import Reason
@@ -11,6 +11,7 @@ from sizing.correlation_monitor import PriceSeries
 from sizing.portfolio_book import PortfolioBook
 from sizing.stage2_input import Stage1Input, guard_price
 from sizing.stage2_steps import Steps
+from sizing.values import Value
 
 
 def volatility(
@@ -40,15 +41,40 @@ def correlated_held(
     return out
 
 
-class LimitsStep(NamedTuple):
-    capital: risk_limits.CapitalLimit
-    position_limit: float
-    limit: float  # the tighter of the position budget and the capital limit
-    prices: dict[str, PriceSeries]
-    correlated: dict[str, float]
-    cluster_usd: float
-    portfolio_limit: float
-    others_gross: float  # Σ|target| of the book's other symbols, a fraction of equity
+@final
+class LimitsStep(Value):
+    __slots__ = (
+        "capital",
+        "cluster_usd",
+        "correlated",
+        "limit",
+        "others_gross",
+        "portfolio_limit",
+        "position_limit",
+        "prices",
+    )
+
+    def __init__(
+        self,
+        capital: risk_limits.CapitalLimit,
+        position_limit: float,
+        limit: float,
+        prices: dict[str, PriceSeries],
+        correlated: dict[str, float],
+        cluster_usd: float,
+        portfolio_limit: float,
+        others_gross: float,
+    ) -> None:
+        self.capital: Final = capital
+        self.position_limit: Final = position_limit
+        self.limit: Final = limit  # the tighter of the position budget and the capital limit
+        self.prices: Final = prices
+        self.correlated: Final = correlated
+        self.cluster_usd: Final = cluster_usd
+        self.portfolio_limit: Final = portfolio_limit
+        self.others_gross: Final = (
+            others_gross  # Σ|target| of the book's other symbols, a fraction of equity
+        )
 
 
 def apply(

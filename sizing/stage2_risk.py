@@ -1,7 +1,7 @@
 """Stage 2, last steps: concentration gate (seed 004 §3), then the trading state, the most
 restrictive of kill switch (seed 003 §1c) and swing governor (seed 003 §1b)."""
 
-from typing import NamedTuple
+from typing import Final, final
 
 from schemas.config import SizingConfig
 from schemas.enums import Reason, TradingState
@@ -10,14 +10,26 @@ from sizing.portfolio_book import PortfolioBook
 from sizing.portfolio_state import PortfolioState
 from sizing.stage2_input import Stage1Input
 from sizing.stage2_steps import Steps
+from sizing.values import Value
 
 
-class RiskStep(NamedTuple):
-    state: TradingState
-    verdict: kill_switch.Verdict
-    swing: swing_governor.Swing
-    net_delta: float
-    current: float
+@final
+class RiskStep(Value):
+    __slots__ = ("current", "net_delta", "state", "swing", "verdict")
+
+    def __init__(
+        self,
+        state: TradingState,
+        verdict: kill_switch.Verdict,
+        swing: swing_governor.Swing,
+        net_delta: float,
+        current: float,
+    ) -> None:
+        self.state: Final = state
+        self.verdict: Final = verdict
+        self.swing: Final = swing
+        self.net_delta: Final = net_delta
+        self.current: Final = current
 
 
 def apply(

@@ -1,7 +1,7 @@
 """Stage 1: size one tactical signal as a fraction of equity, stage by stage."""
 
 from dataclasses import dataclass
-from typing import Any, NamedTuple
+from typing import Any, Final, final
 
 from schemas.config import SizingConfig
 from schemas.enums import BULLISH_ACTIONS, Action, CascadeRecommendation, Reason, Regime
@@ -12,6 +12,7 @@ from sizing.conformal import ResidualWindow
 from sizing.kelly import OutcomeStats
 from sizing.regime_hysteresis import RegimeState
 from sizing.sentiment import SentimentReading
+from sizing.values import Value
 
 _CASCADE_REASONS = {
     CascadeRecommendation.EXIT: Reason.CASCADE_EXIT,
@@ -31,27 +32,58 @@ class SymbolView:
     residuals: ResidualWindow | None
 
 
-class Step(NamedTuple):
-    step: str
-    fraction: float
-    multiplier: float | None
+@final
+class Step(Value):
+    __slots__ = ("fraction", "multiplier", "step")
+
+    def __init__(self, step: str, fraction: float, multiplier: float | None) -> None:
+        self.step: Final = step
+        self.fraction: Final = fraction
+        self.multiplier: Final = multiplier
 
     def as_dict(self) -> dict[str, Any]:
         return {"step": self.step, "fraction": self.fraction, "multiplier": self.multiplier}
 
 
-class StrategySize(NamedTuple):
+@final
+class StrategySize(Value):
     """Stage-1 result: the strategy's size as a fraction of equity, and why."""
 
-    fraction: float
-    waterfall: tuple[Step, ...]
-    reasons: tuple[Reason, ...]
-    components: dict[str, Any]
-    recommendation: CascadeRecommendation | None
-    regime: Regime | None
-    # Stage 2 re-weighs every strategy's view of the symbol by the symbol's state of the moment:
-    strategy_fraction: float  # after Kelly and conformal, before the symbol-wide steps
-    symbol_multiplier: float  # regime × cascade now (0 when either is required and missing)
+    __slots__ = (
+        "components",
+        "fraction",
+        "reasons",
+        "recommendation",
+        "regime",
+        "strategy_fraction",
+        "symbol_multiplier",
+        "waterfall",
+    )
+
+    def __init__(
+        self,
+        fraction: float,
+        waterfall: tuple[Step, ...],
+        reasons: tuple[Reason, ...],
+        components: dict[str, Any],
+        recommendation: CascadeRecommendation | None,
+        regime: Regime | None,
+        strategy_fraction: float,
+        symbol_multiplier: float,
+    ) -> None:
+        self.fraction: Final = fraction
+        self.waterfall: Final = waterfall
+        self.reasons: Final = reasons
+        self.components: Final = components
+        self.recommendation: Final = recommendation
+        self.regime: Final = regime
+        # Stage 2 re-weighs every strategy's view of the symbol by the symbol's state of the moment:
+        self.strategy_fraction: Final = (
+            strategy_fraction  # after Kelly and conformal, before the symbol-wide steps
+        )
+        self.symbol_multiplier: Final = (
+            symbol_multiplier  # regime × cascade now (0 when either is required and missing)
+        )
 
 
 def confirmed_regime(view: SymbolView) -> Regime | None:

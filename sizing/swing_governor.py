@@ -4,20 +4,25 @@ The window is kept as high/low watermarks per tenth of it, so its size is bounde
 signal rate; the swing is (high − low) / position limit, the proposed target included.
 """
 
-from typing import NamedTuple
+from typing import Final, final
 
 from schemas.config import SwingConfig
+from sizing.values import Value
 
 SLOTS = 10
 
 Watermarks = tuple[tuple[int, float, float], ...]  # (slot, low, high), oldest first
 
 
-class Swing(NamedTuple):
-    swing: float
-    low: float
-    high: float
-    exceeded: bool
+@final
+class Swing(Value):
+    __slots__ = ("exceeded", "high", "low", "swing")
+
+    def __init__(self, swing: float, low: float, high: float, exceeded: bool) -> None:
+        self.swing: Final = swing
+        self.low: Final = low
+        self.high: Final = high
+        self.exceeded: Final = exceeded
 
 
 def slot_of(timestamp_ns: int, cfg: SwingConfig) -> int:

@@ -5,7 +5,7 @@ from factories import TS
 
 from schemas.config import SwingConfig
 from sizing import swing_governor
-from sizing.swing_governor import SLOTS
+from sizing.swing_governor import SLOTS, Swing
 
 CFG = SwingConfig()
 SEC = 1_000_000_000
@@ -27,7 +27,7 @@ def test_defaults_are_a_300_s_window_in_10_slots_and_a_max_swing_of_1_5():
 
 def test_with_no_history_the_swing_is_zero():
     """Only the proposed target: high = low."""
-    assert swing_governor.measure((), T0, 0.1, 0.15, CFG) == (0.0, 0.1, 0.1, False)
+    assert swing_governor.measure((), T0, 0.1, 0.15, CFG) == Swing(0.0, 0.1, 0.1, False)
 
 
 # recorded (seconds after T0, target), measure at seconds, proposed, limit → swing, exceeded
