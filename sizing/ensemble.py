@@ -59,12 +59,18 @@ class Views:
 
     def set_wish(self, symbol: str, strategy: str, wish: float) -> None:
         """`strategy`'s view of `symbol` becomes `wish` (a zero view is dropped)."""
+        own = [*self.others(strategy, symbol), wish]
+        self.commit_wish(symbol, strategy, wish, math.fsum(map(abs, own)), math.fsum(own))
+
+    def commit_wish(
+        self, symbol: str, strategy: str, wish: float, gross: float, net: float
+    ) -> None:
+        """`set_wish` with the strategy's new sums over its views, as stage 2 computed them."""
         _set(self.by_symbol, symbol, strategy, wish)
         _set(self.by_strategy, strategy, symbol, wish)
-        own = self.by_strategy.get(strategy)
-        if own:
-            self.gross[strategy] = math.fsum(map(abs, own.values()))
-            self.net[strategy] = math.fsum(own.values())
+        if strategy in self.by_strategy:
+            self.gross[strategy] = gross
+            self.net[strategy] = net
         else:
             self.gross.pop(strategy, None)
             self.net.pop(strategy, None)

@@ -10,6 +10,7 @@ from typing import Any, Final, final
 
 from schemas.config import KillSwitchConfig
 from schemas.enums import TradingState
+from sizing.members import ACTIVE, HALTED, REDUCING
 from sizing.values import Value
 
 NS_PER_DAY = 86_400 * 1_000_000_000
@@ -143,15 +144,15 @@ def _evaluate(ks: KillSwitch, timestamp_ns: int, cfg: KillSwitchConfig) -> Verdi
     same_day = utc_day(timestamp_ns) <= ks.day
     daily_halt = ks.daily_halt_day is not None and utc_day(timestamp_ns) <= ks.daily_halt_day
     loss_now = loss if same_day else 0.0  # a new UTC day starts from a clean daily loss
-    state, cause = TradingState.ACTIVE, None
+    state, cause = ACTIVE, None
     if ks.drawdown_halt_ns is not None or drawdown >= cfg.max_drawdown_pct:
-        state, cause = TradingState.HALTED, "drawdown"
+        state, cause = HALTED, "drawdown"
     elif daily_halt or loss_now >= cfg.max_daily_loss_pct:
-        state, cause = TradingState.HALTED, "daily_loss"
+        state, cause = HALTED, "daily_loss"
     elif drawdown >= cfg.reducing_at * cfg.max_drawdown_pct:
-        state, cause = TradingState.REDUCING, "drawdown"
+        state, cause = REDUCING, "drawdown"
     elif loss_now >= cfg.reducing_at * cfg.max_daily_loss_pct:
-        state, cause = TradingState.REDUCING, "daily_loss"
+        state, cause = REDUCING, "daily_loss"
     return Verdict(
         state,
         cause,

@@ -24,6 +24,8 @@ class BookUpdate(Value):
         "samples",
         "source",
         "strategy",
+        "strategy_gross",
+        "strategy_net",
         "symbol",
         "target",
         "timestamp_ns",
@@ -47,6 +49,8 @@ class BookUpdate(Value):
         timestamp_ns: int,
         decision_id: str,
         allocated_usd: float,
+        strategy_gross: float,
+        strategy_net: float,
     ) -> None:
         self.symbol: Final = symbol
         self.strategy: Final = strategy
@@ -60,9 +64,11 @@ class BookUpdate(Value):
         self.source: Final = source
         self.timestamp_ns: Final = timestamp_ns
         self.decision_id: Final = decision_id
-        self.allocated_usd: Final = (
-            allocated_usd  # the book's gross targets in USD once this target is in
-        )
+        # The book's gross targets in USD once this target is in.
+        self.allocated_usd: Final = allocated_usd
+        # The strategy's sums over its views, this wish included.
+        self.strategy_gross: Final = strategy_gross
+        self.strategy_net: Final = strategy_net
 
 
 @dataclass(slots=True)
@@ -85,7 +91,9 @@ class PortfolioBook:
 
     def apply(self, update: BookUpdate) -> None:
         """Commit one decision; nothing else ever changes the book."""
-        self.views.set_wish(update.symbol, update.strategy, update.wish)
+        self.views.commit_wish(
+            update.symbol, update.strategy, update.wish, update.strategy_gross, update.strategy_net
+        )
         if update.target != 0.0:
             self.targets[update.symbol] = update.target
         else:

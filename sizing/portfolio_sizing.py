@@ -16,6 +16,7 @@ from sizing import (
     stage2_risk,
     swing_governor,
 )
+from sizing.members import FLAT, LONG, MISSING_PRICE, SHORT
 from sizing.portfolio_book import BookUpdate, PortfolioBook
 from sizing.portfolio_state import PortfolioState
 from sizing.refs import InputRef
@@ -65,8 +66,8 @@ class PortfolioSize(Value):
 
 def side_of(target_usd: float) -> Side:
     if target_usd > 0.0:
-        return Side.LONG
-    return Side.SHORT if target_usd < 0.0 else Side.FLAT
+        return LONG
+    return SHORT if target_usd < 0.0 else FLAT
 
 
 def _equity(portfolio: PortfolioState | None, cfg: SizingConfig, reasons: list[str]) -> float:
@@ -112,7 +113,7 @@ def size(
     )
     update = BookUpdate(
         s1.symbol, s1.strategy_id, ens.wish, target, marks, ens.weights, lim.prices, ens.samples,
-        ens.verdicts, source, s1.timestamp_ns, s1.decision_id, gross_usd,
+        ens.verdicts, source, s1.timestamp_ns, s1.decision_id, gross_usd, ens.strategy_gross, ens.strategy_net,
     )  # fmt: skip
     reasons = list(dict.fromkeys(reasons))
     components = stage2_diagnostics.components(
@@ -121,7 +122,7 @@ def size(
     return PortfolioSize(
         strategy_size_usd=s1.fraction * equity,
         target_position_usd=final,
-        target_quantity=final / s1.price if failed is not Reason.MISSING_PRICE else 0.0,
+        target_quantity=final / s1.price if failed is not MISSING_PRICE else 0.0,
         side=side_of(final),
         trading_state=risk.state,
         waterfall=steps.as_list(),

@@ -5,6 +5,7 @@ from typing import Any, Final, final
 
 from schemas.config import CapitalLimitConfig, ConcentrationConfig
 from schemas.enums import TradingState
+from sizing.members import ACTIVE, HALTED, REDUCING
 from sizing.values import Value
 
 
@@ -81,7 +82,7 @@ def concentration_gate(
 
 def restrict(target: float, current: float, state: TradingState) -> float:
     """REDUCING and HALTED: no increase of |position|; a flip of sign becomes a close."""
-    if state is TradingState.ACTIVE:
+    if state is ACTIVE:
         return target
     if target * current <= 0.0:
         return 0.0
@@ -89,6 +90,6 @@ def restrict(target: float, current: float, state: TradingState) -> float:
 
 
 def most_restrictive(a: TradingState, b: TradingState) -> TradingState:
-    if TradingState.HALTED in (a, b):
-        return TradingState.HALTED
-    return TradingState.REDUCING if TradingState.REDUCING in (a, b) else TradingState.ACTIVE
+    if HALTED in (a, b):
+        return HALTED
+    return REDUCING if REDUCING in (a, b) else ACTIVE

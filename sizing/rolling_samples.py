@@ -18,9 +18,8 @@ class PairStats(Value):
 
     def __init__(self, r: float | None, identical: bool) -> None:
         self.r: Final = r  # None: fewer than the minimum common periods, or a constant series
-        self.identical: Final = (
-            identical  # the two agree on every common period (and share at least one)
-        )
+        # The two agree on every common period (and share at least one).
+        self.identical: Final = identical
 
 
 @dataclass(frozen=True, slots=True)

@@ -5,6 +5,7 @@ from typing import Any, Final, final
 
 from schemas.config import SentimentConfig
 from schemas.enums import BEARISH_ACTIONS, BULLISH_ACTIONS, Action, Trend
+from sizing.members import BEARISH, BULLISH
 from sizing.refs import InputRef, ref_dict
 from sizing.values import Value
 
@@ -47,8 +48,8 @@ class SentimentAdjustment(Value):
 
 
 def contradicts(action: Action, trend: Trend) -> bool:
-    return (action in BULLISH_ACTIONS and trend is Trend.BEARISH) or (
-        action in BEARISH_ACTIONS and trend is Trend.BULLISH
+    return (action in BULLISH_ACTIONS and trend is BEARISH) or (
+        action in BEARISH_ACTIONS and trend is BULLISH
     )
 
 

@@ -5,6 +5,7 @@ from typing import TYPE_CHECKING, Any
 from schemas.config import SizingConfig
 from schemas.enums import Reason
 from sizing import ensemble
+from sizing.members import CONCENTRATION_GATE
 from sizing.portfolio_book import PortfolioBook
 from sizing.portfolio_state import PortfolioState
 
@@ -76,7 +77,7 @@ def components(
             "concentration": {
                 "net_delta_pct": risk.net_delta,
                 "limit_pct": cfg.concentration.max_net_delta_pct,
-                "blocked": Reason.CONCENTRATION_GATE in reasons,
+                "blocked": CONCENTRATION_GATE in reasons,
             },
             "current_position_usd": risk.current,
             "snapshot_as_of_ns": None if portfolio is None else portfolio.timestamp_ns,

@@ -5,8 +5,8 @@ import math
 from typing import Final, final
 
 from schemas.config import SizingConfig
-from schemas.enums import Reason
 from sizing import correlation_monitor, ensemble, signal_independence
+from sizing.members import ENSEMBLE_PENALTY, SIGNAL_INDEPENDENCE, STRATEGY_BUDGET
 from sizing.portfolio_book import PortfolioBook
 from sizing.rolling_samples import Samples
 from sizing.stage2_input import Stage1Input, direction
@@ -32,6 +32,8 @@ class EnsembleStep(Value):
         "independence",
         "samples",
         "stacked",
+        "strategy_gross",
+        "strategy_net",
         "strategy_used_pct",
         "verdicts",
         "voices",
@@ -49,6 +51,8 @@ class EnsembleStep(Value):
         strategy_used_pct: float,
         independence: signal_independence.Independence,
         verdicts: signal_independence.PairVerdicts,
+        strategy_gross: float,
+        strategy_net: float,
     ) -> None:
         self.wish: Final = wish
         self.weights: Final = weights  # every strategy's weight once this wish is in
@@ -58,12 +62,15 @@ class EnsembleStep(Value):
         self.strategy_used_pct: Final = strategy_used_pct
         self.independence: Final = independence
         self.verdicts: Final = verdicts
+        # The strategy's sums over its views once this wish is in, for `Views.commit_wish`.
+        self.strategy_gross: Final = strategy_gross
+        self.strategy_net: Final = strategy_net
 
 
-def _gross_with(views: ensemble.Views, strategy: str, own: list[float]) -> dict[str, float]:
+def _gross_with(views: ensemble.Views, strategy: str, own_gross: float | None) -> dict[str, float]:
     gross = dict(views.gross)
-    if own:
-        gross[strategy] = math.fsum(map(abs, own))
+    if own_gross is not None:
+        gross[strategy] = own_gross
     else:
         gross.pop(strategy, None)
     return gross
@@ -85,28 +92,29 @@ def apply(
     others = views.others(strategy, s1.symbol)
     wish, kept, used = strategy_budget(s1, others, direction(s1.action), cfg)
     if kept < 1.0:
-        steps.scale("strategy_budget", kept, reasons, Reason.STRATEGY_BUDGET)
+        steps.scale("strategy_budget", kept, reasons, STRATEGY_BUDGET)
     own = [*others, wish] if wish != 0.0 else others
-    period = correlation_monitor.period_of(s1.timestamp_ns, cfg.independence.period_s)
-    samples = signal_independence.record(
-        book.samples, strategy, math.fsum(own), period, cfg.independence
-    )
+    own_gross, own_net = math.fsum(map(abs, own)), math.fsum(own)
+    independence_cfg = cfg.independence
+    period = correlation_monitor.period_of(s1.timestamp_ns, independence_cfg.period_s)
+    samples = signal_independence.record(book.samples, strategy, own_net, period, independence_cfg)
     held = book.samples.get(strategy)
     # No period closed and no strategy came or went: the book's pair verdicts still hold.
     unchanged = held is not None and held.period == period
     assessed = signal_independence.assess_pairs(
-        samples, cfg.independence, book.pair_verdicts if unchanged else None
+        samples, independence_cfg, book.pair_verdicts if unchanged else None
     )
     on_symbol = views.on_symbol_with(s1.symbol, strategy, wish)
     voices = ensemble.voices(on_symbol, samples, assessed.joined)
     stacked = ensemble.stack(voices, cfg.ensemble)
     steps.set("ensemble", stacked.target * s1.symbol_multiplier * equity)
     if stacked.penalised:
-        reasons.append(Reason.ENSEMBLE_PENALTY)
+        reasons.append(ENSEMBLE_PENALTY)
     independence = assessed.independence
     if independence.scale < 1.0:
-        steps.scale("signal_independence", independence.scale, reasons, Reason.SIGNAL_INDEPENDENCE)
-    weights = ensemble.weights(_gross_with(views, strategy, own))
+        steps.scale("signal_independence", independence.scale, reasons, SIGNAL_INDEPENDENCE)
+    weights = ensemble.weights(_gross_with(views, strategy, own_gross if own else None))
     return EnsembleStep(
-        wish, weights, samples, voices, stacked, used, independence, assessed.verdicts
-    )
+        wish, weights, samples, voices, stacked, used, independence, assessed.verdicts,
+        own_gross, own_net,
+    )  # fmt: skip

@@ -4,6 +4,7 @@ import math
 from typing import Final, final
 
 from schemas.enums import BEARISH_ACTIONS, BULLISH_ACTIONS, Action, Reason
+from sizing.members import MISSING_PRICE
 from sizing.values import Value
 
 
@@ -62,4 +63,4 @@ def direction(action: Action) -> float:
 
 
 def guard_price(s1: Stage1Input) -> Reason | None:
-    return None if math.isfinite(s1.price) and s1.price > 0.0 else Reason.MISSING_PRICE
+    return None if math.isfinite(s1.price) and s1.price > 0.0 else MISSING_PRICE

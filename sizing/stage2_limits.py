@@ -5,9 +5,9 @@ import math
 from typing import Final, final
 
 from schemas.config import SizingConfig
-from schemas.enums import Reason
 from sizing import correlation_monitor, risk_limits
 from sizing.correlation_monitor import PriceSeries
+from sizing.members import CAPITAL_LIMIT, CORRELATION_BUDGET, PORTFOLIO_BUDGET, POSITION_BUDGET
 from sizing.portfolio_book import PortfolioBook
 from sizing.stage2_input import Stage1Input, guard_price
 from sizing.stage2_steps import Steps
@@ -72,9 +72,8 @@ class LimitsStep(Value):
         self.correlated: Final = correlated
         self.cluster_usd: Final = cluster_usd
         self.portfolio_limit: Final = portfolio_limit
-        self.others_gross: Final = (
-            others_gross  # Σ|target| of the book's other symbols, a fraction of equity
-        )
+        # Σ|target| of the book's other symbols, a fraction of equity.
+        self.others_gross: Final = others_gross
 
 
 def apply(
@@ -96,15 +95,15 @@ def apply(
     position_limit = cfg.budgets.position_pct * equity
     limit = position_limit
     if cfg.capital_limit.enabled:
-        steps.cap("capital_limit", capital.max_notional_usd, reasons, Reason.CAPITAL_LIMIT)
+        steps.cap("capital_limit", capital.max_notional_usd, reasons, CAPITAL_LIMIT)
         limit = min(limit, capital.max_notional_usd)
-    steps.cap("position_budget", position_limit, reasons, Reason.POSITION_BUDGET)
+    steps.cap("position_budget", position_limit, reasons, POSITION_BUDGET)
 
     correlated = correlated_held(s1, steps.size, book, prices, cfg)
     cluster_usd = math.fsum([abs(book.targets[o]) for o in correlated]) * equity
     if correlated:
         headroom = max(0.0, limit - cluster_usd)
-        steps.cap("correlation_budget", headroom, reasons, Reason.CORRELATION_BUDGET)
+        steps.cap("correlation_budget", headroom, reasons, CORRELATION_BUDGET)
 
     symbol = s1.symbol
     others = math.fsum([abs(t) for s, t in book.targets.items() if s != symbol])
@@ -113,7 +112,7 @@ def apply(
         "portfolio_budget",
         max(0.0, portfolio_limit - others * equity),
         reasons,
-        Reason.PORTFOLIO_BUDGET,
+        PORTFOLIO_BUDGET,
     )
     return LimitsStep(
         capital, position_limit, limit, prices, correlated, cluster_usd, portfolio_limit, others

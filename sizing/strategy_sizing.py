@@ -4,12 +4,20 @@ from dataclasses import dataclass
 from typing import Any, Final, final
 
 from schemas.config import SizingConfig
-from schemas.enums import BULLISH_ACTIONS, Action, CascadeRecommendation, Reason, Regime
+from schemas.enums import BULLISH_ACTIONS, CascadeRecommendation, Reason, Regime
 from schemas.messages import TacticalSignal
 from sizing import cascade, conformal, kelly, regime_hysteresis, sentiment
 from sizing.cascade import CascadeAssessment
 from sizing.conformal import ResidualWindow
 from sizing.kelly import OutcomeStats
+from sizing.members import (
+    CONFORMAL_WIDTH,
+    HOLD_ACTION,
+    NON_POSITIVE_EDGE,
+    POSITION_BUDGET,
+    REGIME_REDUCTION,
+    SENTIMENT_CONTRADICTION,
+)
 from sizing.regime_hysteresis import RegimeState
 from sizing.sentiment import SentimentReading
 from sizing.values import Value
@@ -77,13 +85,11 @@ class StrategySize(Value):
         self.components: Final = components
         self.recommendation: Final = recommendation
         self.regime: Final = regime
-        # Stage 2 re-weighs every strategy's view of the symbol by the symbol's state of the moment:
-        self.strategy_fraction: Final = (
-            strategy_fraction  # after Kelly and conformal, before the symbol-wide steps
-        )
-        self.symbol_multiplier: Final = (
-            symbol_multiplier  # regime × cascade now (0 when either is required and missing)
-        )
+        # Stage 2 re-weighs every strategy's view of the symbol by the symbol's state of the
+        # moment: the fraction after Kelly and conformal, before the symbol-wide steps, and
+        # regime × cascade now (0 when either is required and missing).
+        self.strategy_fraction: Final = strategy_fraction
+        self.symbol_multiplier: Final = symbol_multiplier
 
 
 def confirmed_regime(view: SymbolView) -> Regime | None:
@@ -167,7 +173,7 @@ def _kelly(
 def size(signal: TacticalSignal, view: SymbolView, cfg: SizingConfig) -> StrategySize:
     """Sentiment → Kelly → conformal → regime → cascade → position budget; fails closed."""
     comp = _context(signal, view, cfg)
-    if signal.action is Action.HOLD:
+    if signal.action is HOLD_ACTION:
         return _zero(Reason.HOLD, "hold", comp, view, cfg)
     regime = confirmed_regime(view)
     if regime is None and cfg.require_regime:
@@ -178,7 +184,7 @@ def size(signal: TacticalSignal, view: SymbolView, cfg: SizingConfig) -> Strateg
     reading, origin = _sentiment_reading(signal, view)
     adj = sentiment.adjust(signal.confidence, signal.action, reading, origin, cfg.sentiment)
     comp["sentiment"] = adj.diagnostics
-    reasons: list[Reason] = [Reason.SENTIMENT_CONTRADICTION] if adj.penalty > 0.0 else []
+    reasons: list[Reason] = [SENTIMENT_CONTRADICTION] if adj.penalty > 0.0 else []
     if adj.confidence <= 0.0:
         return _zero(Reason.ZERO_CONFIDENCE, "sentiment", comp, view, cfg)
 
@@ -191,12 +197,12 @@ def size(signal: TacticalSignal, view: SymbolView, cfg: SizingConfig) -> Strateg
     }
     if base <= 0.0:
         comp["kelly"]["fraction"] = 0.0
-        return _zero(Reason.NON_POSITIVE_EDGE, "kelly", comp, view, cfg)
+        return _zero(NON_POSITIVE_EDGE, "kelly", comp, view, cfg)
 
     cap = cfg.budgets.position_pct
     steps = [Step("kelly", base, None)]
     if base > cap:
-        reasons.append(Reason.POSITION_BUDGET)
+        reasons.append(POSITION_BUDGET)
         steps.append(Step("kelly_cap", cap, cap / base))
     fraction = min(base, cap)
 
@@ -205,7 +211,7 @@ def size(signal: TacticalSignal, view: SymbolView, cfg: SizingConfig) -> Strateg
     fraction *= conf.scale
     steps.append(Step("conformal", fraction, conf.scale))
     if conf.scale < 1.0:
-        reasons.append(Reason.CONFORMAL_WIDTH)
+        reasons.append(CONFORMAL_WIDTH)
 
     strategy_fraction = fraction
     r_mult, c_mult = _multipliers(view, cfg)
@@ -213,7 +219,7 @@ def size(signal: TacticalSignal, view: SymbolView, cfg: SizingConfig) -> Strateg
     fraction *= r_mult
     steps.append(Step("regime", fraction, r_mult))
     if r_mult < 1.0:
-        reasons.append(Reason.REGIME_REDUCTION)
+        reasons.append(REGIME_REDUCTION)
 
     rec = None if view.cascade is None else view.cascade.recommendation
     comp.setdefault("cascade", {})["multiplier"] = c_mult  # a fresh dict from _context
@@ -226,8 +232,8 @@ def size(signal: TacticalSignal, view: SymbolView, cfg: SizingConfig) -> Strateg
     if fraction > cap:
         steps.append(Step("position_budget", cap, cap / fraction))
         fraction = cap
-        if Reason.POSITION_BUDGET not in reasons:
-            reasons.append(Reason.POSITION_BUDGET)
+        if POSITION_BUDGET not in reasons:
+            reasons.append(POSITION_BUDGET)
     return StrategySize(
         fraction,
         tuple(steps),
