@@ -85,9 +85,7 @@ def stage1_input(sized: dict[str, Any]) -> Stage1Input:
         strategy_fraction=float(sized["strategy_fraction"]),
         symbol_multiplier=float(sized["symbol_multiplier"]),
         predicted_volatility=sized["predicted_volatility"],
-        waterfall=tuple(
-            (s["step"], float(s["fraction"]), s["multiplier"]) for s in sized["waterfall"]
-        ),
+        waterfall=sized["waterfall"],
         reasons=tuple(sized["reasons"]),
     )
 

@@ -1,7 +1,7 @@
 """What stage 2 reads of a stage-1 result (the `himari.l3.sized` record), decoded."""
 
 import math
-from typing import Final, final
+from typing import Any, Final, final
 
 from schemas.enums import BEARISH_ACTIONS, BULLISH_ACTIONS, Action, Reason
 from sizing.members import MISSING_PRICE
@@ -39,7 +39,7 @@ class Stage1Input(Value):
         strategy_fraction: float,
         symbol_multiplier: float,
         predicted_volatility: float | None,
-        waterfall: tuple[tuple[str, float, float | None], ...],
+        waterfall: list[dict[str, Any]],
         reasons: tuple[str, ...],
     ) -> None:
         self.strategy_id: Final = strategy_id
@@ -52,6 +52,7 @@ class Stage1Input(Value):
         self.strategy_fraction: Final = strategy_fraction
         self.symbol_multiplier: Final = symbol_multiplier
         self.predicted_volatility: Final = predicted_volatility
+        # The sized record's steps as decoded; stage 2 reads them once, into its own.
         self.waterfall: Final = waterfall
         self.reasons: Final = reasons
 

@@ -14,15 +14,15 @@ class Steps:
         self.size = size
 
     @classmethod
-    def from_stage1(
-        cls, waterfall: tuple[tuple[str, float, float | None], ...], factor: float
-    ) -> "Steps":
-        """Stage 1's fractions of equity, turned into signed USD (factor = ±equity)."""
-        items = [
-            {"step": step, "size_usd": fraction * factor + 0.0, "multiplier": mult}
-            for step, fraction, mult in waterfall
-        ]
-        return cls(items, waterfall[-1][1] * factor + 0.0 if waterfall else 0.0)
+    def from_stage1(cls, waterfall: list[dict[str, Any]], factor: float) -> "Steps":
+        """The sized record's fractions of equity, turned into signed USD (factor = ±equity)."""
+        items = []
+        size = 0.0
+        for s in waterfall:
+            size = float(s["fraction"]) * factor + 0.0
+            mult = s["multiplier"]
+            items.append({"step": s["step"], "size_usd": size, "multiplier": mult})
+        return cls(items, size)
 
     def set(self, step: str, size: float) -> None:
         size += 0.0  # no negative zero on the wire

@@ -131,9 +131,9 @@ def stage1(sig: Signal, strategy: str, ts: int, price: float, n: int) -> Stage1I
     """A consistent stage-1 result: fraction = strategy fraction × symbol multiplier."""
     sf = 0.0 if sig.action is Action.HOLD else sig.strategy_fraction
     fraction = sf * sig.multiplier
-    waterfall: tuple[tuple[str, float, float | None], ...] = (("kelly", sf, None),)
+    waterfall = [{"step": "kelly", "fraction": sf, "multiplier": None}]
     if sf > 0.0:
-        waterfall += (("regime", fraction, sig.multiplier),)
+        waterfall.append({"step": "regime", "fraction": fraction, "multiplier": sig.multiplier})
     return Stage1Input(
         strategy, sig.symbol, f"d{n}-{strategy}", ts, sig.action, price, fraction, sf,
         sig.multiplier, sig.vol, waterfall, (),

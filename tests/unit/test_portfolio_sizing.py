@@ -25,7 +25,7 @@ def portfolio(equity: float) -> PortfolioState:
 def stage1(action: Action, price: float, fraction: float, reasons=()) -> Stage1Input:
     return Stage1Input(
         "momentum", "BTC", "d1", TS, action, price, fraction, fraction, 1.0, None,
-        (("kelly", fraction, None),), tuple(reasons),
+        [{"step": "kelly", "fraction": fraction, "multiplier": None}], tuple(reasons),
     )  # fmt: skip
 
 

@@ -25,7 +25,8 @@ def s1(
         "strategy_id": strategy, "symbol": symbol, "decision_id": f"{strategy}-{symbol}-{ts}",
         "timestamp_ns": ts, "action": action, "price": 100.0, "fraction": fraction,
         "strategy_fraction": fraction, "symbol_multiplier": 1.0, "predicted_volatility": None,
-        "waterfall": (("kelly", fraction, None),), "reasons": (),
+        "waterfall": [{"step": "kelly", "fraction": fraction, "multiplier": None}],
+        "reasons": (),
     }  # fmt: skip
     fields.update(over)
     return Stage1Input(**fields)
