@@ -109,14 +109,17 @@ def signal_doc(rng: random.Random, i: int, tag: str, symbol: str | None = None,
     return doc
 
 
-def signals(n: int, tag: str, seed: int = 5, spacing_ns: int = 0) -> list[Record]:
-    """n encoded tactical signals keyed by symbol, the first stamped now (event time) and each
-    next one `spacing_ns` later, so the portfolio stage's event-time periods roll over."""
-    rng, now = random.Random(seed), time.time_ns()
+def signals(
+    n: int, tag: str, seed: int = 5, spacing_ns: int = 0, start_ns: int | None = None
+) -> list[Record]:
+    """n encoded tactical signals keyed by symbol, the first stamped `start_ns` (default now, in
+    event time) and each next one `spacing_ns` later, so the portfolio stage's periods roll over."""
+    rng = random.Random(seed)
+    start = time.time_ns() if start_ns is None else start_ns
     out = []
     for i in range(n):
         doc = signal_doc(rng, i, tag)
-        doc["timestamp_ns"] = now + i * spacing_ns
+        doc["timestamp_ns"] = start + i * spacing_ns
         out.append(Record(Topic.TACTICAL, doc["symbol"].encode(), encode(doc)))
     return out
 

@@ -5,7 +5,6 @@ Symbols without a price for twice the window are dropped (seed 002 #25).
 """
 
 import math
-import statistics
 from typing import Any, Final, final
 
 from schemas.config import CorrelationConfig
@@ -118,5 +117,4 @@ def realised_daily_vol(series: PriceSeries | None, cfg: CorrelationConfig) -> fl
     """Standard deviation of period returns scaled to a day; None with too few periods."""
     if series is None or len(series.returns.points) < cfg.min_periods:
         return None
-    stdev = statistics.pstdev(r for _, r in series.returns.points)
-    return stdev * math.sqrt(_SECONDS_PER_DAY / cfg.period_s)
+    return series.returns.pstdev() * math.sqrt(_SECONDS_PER_DAY / cfg.period_s)
