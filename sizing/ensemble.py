@@ -131,7 +131,7 @@ def voices(
         ((strategy, wish),) = on_symbol.items()
         return (Voice((strategy,), wish),)
     names = sorted(on_symbol)
-    joined = {(a, b) for i, a in enumerate(names) for b in names[i + 1 :] if (a, b) in speak_as_one}
+    joined = _joined(names, speak_as_one) if speak_as_one else None
     if not joined:  # the usual case: every strategy is its own voice
         out = [Voice((s,), on_symbol[s]) for s in names]
     else:
@@ -141,6 +141,10 @@ def voices(
             out.append(Voice(tuple(group), sum(on_symbol[s] for s in distinct) / len(distinct)))
     out.sort(key=_loudest_first)
     return tuple(out)
+
+
+def _joined(names: list[str], speak_as_one: frozenset[tuple[str, str]]) -> set[tuple[str, str]]:
+    return {(a, b) for i, a in enumerate(names) for b in names[i + 1 :] if (a, b) in speak_as_one}
 
 
 def _loudest_first(v: Voice) -> tuple[float, tuple[str, ...]]:
@@ -188,6 +192,7 @@ def drift(
     drifted: list[str] = []
     max_drift = 0.0
     if previous:  # the first weights have nothing to drift from
+        alert = cfg.drift_alert_pct
         names = current.keys() if previous.keys() <= current.keys() else previous | current
         for strategy in sorted(names):
             last = previous.get(strategy, 0.0)
@@ -195,7 +200,7 @@ def drift(
             pct = abs(delta) / last if last > 0.0 else abs(delta)
             changes[strategy] = delta
             max_drift = max(max_drift, pct)
-            if pct > cfg.drift_alert_pct:
+            if pct > alert:
                 drifted.append(strategy)
     return {
         "weight_changes": changes,

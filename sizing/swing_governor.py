@@ -45,6 +45,11 @@ def measure(
 
 def record(marks: Watermarks, timestamp_ns: int, target: float, cfg: SwingConfig) -> Watermarks:
     now = slot_of(timestamp_ns, cfg)
+    if marks and marks[-1][0] == now and marks[0][0] > now - SLOTS:  # the usual case
+        _, low, high = marks[-1]
+        if low <= target <= high:
+            return marks
+        return (*marks[:-1], (now, min(low, target), max(high, target)))
     live = [m for m in marks if m[0] > now - SLOTS]
     for i, (slot, low, high) in enumerate(live):
         if slot == now:
