@@ -5,7 +5,7 @@ latches HALTED: a daily-loss halt until the next UTC day, a drawdown halt until 
 Past `reducing_at` of either limit the portfolio is REDUCING (not latched).
 """
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Any, Final, final
 
 from schemas.config import KillSwitchConfig
@@ -31,6 +31,10 @@ class KillSwitch:
     daily_halt_day: int | None = None  # the UTC day a daily-loss halt holds for
     drawdown_halt_ns: int | None = None  # event time of the snapshot that tripped it
     last_reset: dict[str, Any] | None = None
+    # A memo, not state: (UTC day, limits, verdict) of the last evaluation of this entry.
+    _verdict: list[tuple[int, KillSwitchConfig, "Verdict"]] = field(
+        default_factory=list, init=False, repr=False, compare=False, hash=False
+    )
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -119,8 +123,6 @@ def on_reset(ks: KillSwitch, command: dict[str, Any]) -> KillSwitch:
     )
 
 
-# evaluate() depends on the time only through its UTC day: one verdict per entry, day and limits.
-_VERDICTS: dict[tuple[int, int, int], tuple[KillSwitch, KillSwitchConfig, Verdict]] = {}
 _NO_SNAPSHOT = Verdict(TradingState.ACTIVE, None, {"state": TradingState.ACTIVE})
 
 
@@ -128,14 +130,12 @@ def evaluate(ks: KillSwitch | None, timestamp_ns: int, cfg: KillSwitchConfig) ->
     """The trading state for a signal at `timestamp_ns` under the current limits."""
     if ks is None:
         return _NO_SNAPSHOT
-    key = (id(ks), utc_day(timestamp_ns), id(cfg))
-    hit = _VERDICTS.get(key)
-    if hit is not None and hit[0] is ks and hit[1] is cfg:
-        return hit[2]
-    if len(_VERDICTS) >= 4096:
-        _VERDICTS.clear()
+    # The time counts only through its UTC day: one verdict per entry, day and limits.
+    day, memo = utc_day(timestamp_ns), ks._verdict
+    if memo and memo[0][0] == day and memo[0][1] is cfg:
+        return memo[0][2]
     verdict = _evaluate(ks, timestamp_ns, cfg)
-    _VERDICTS[key] = (ks, cfg, verdict)
+    memo[:] = [(day, cfg, verdict)]
     return verdict
 
 
