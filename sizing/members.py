@@ -1,4 +1,4 @@
-"""The enum members the core reads for every signal, as static constants.
+"""The enum members (and member sets) the core reads for every signal, as static constants.
 
 Under mypyc `TradingState.HALTED` is a class-attribute lookup (about 80 ns) while a module-level
 `Final` loads statically, and a signal reads a few dozen members. Cold paths keep `Reason.X`.
@@ -6,6 +6,7 @@ Under mypyc `TradingState.HALTED` is a class-attribute lookup (about 80 ns) whil
 
 from typing import Final
 
+from schemas import enums
 from schemas.enums import Action, Reason, Side, TradingState, Trend
 
 ACTIVE: Final = TradingState.ACTIVE
@@ -17,6 +18,8 @@ SHORT: Final = Side.SHORT
 FLAT: Final = Side.FLAT
 
 HOLD_ACTION: Final = Action.HOLD  # not Reason.HOLD
+BULLISH_ACTIONS: Final = enums.BULLISH_ACTIONS
+BEARISH_ACTIONS: Final = enums.BEARISH_ACTIONS
 
 BULLISH: Final = Trend.BULLISH
 BEARISH: Final = Trend.BEARISH

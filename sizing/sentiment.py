@@ -4,8 +4,8 @@ from dataclasses import dataclass
 from typing import Any, Final, final
 
 from schemas.config import SentimentConfig
-from schemas.enums import BEARISH_ACTIONS, BULLISH_ACTIONS, Action, Trend
-from sizing.members import BEARISH, BULLISH
+from schemas.enums import Action, Trend
+from sizing.members import BEARISH, BEARISH_ACTIONS, BULLISH, BULLISH_ACTIONS
 from sizing.refs import InputRef, ref_dict
 from sizing.values import Value
 

@@ -3,8 +3,8 @@
 import math
 from typing import Any, Final, final
 
-from schemas.enums import BEARISH_ACTIONS, BULLISH_ACTIONS, Action, Reason
-from sizing.members import MISSING_PRICE
+from schemas.enums import Action, Reason
+from sizing.members import BEARISH_ACTIONS, BULLISH_ACTIONS, MISSING_PRICE
 from sizing.values import Value
 
 

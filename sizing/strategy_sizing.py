@@ -4,13 +4,14 @@ from dataclasses import dataclass
 from typing import Any, Final, final
 
 from schemas.config import SizingConfig
-from schemas.enums import BULLISH_ACTIONS, CascadeRecommendation, Reason, Regime
+from schemas.enums import CascadeRecommendation, Reason, Regime
 from schemas.messages import TacticalSignal
 from sizing import cascade, conformal, kelly, regime_hysteresis, sentiment
 from sizing.cascade import CascadeAssessment
 from sizing.conformal import ResidualWindow
 from sizing.kelly import OutcomeStats
 from sizing.members import (
+    BULLISH_ACTIONS,
     CONFORMAL_WIDTH,
     HOLD_ACTION,
     NON_POSITIVE_EDGE,
