@@ -53,7 +53,7 @@ def table(r: dict[str, Any]) -> str:
     core, m = r["core"], r["machine"]
     b, c1, c2 = median(r["worker"]), median(r["raw"]), median(r["faust"])
     rows: list[tuple[str, str, str, str]] = [
-        ("(a) core: stage 1 + sized rec + stage 2 + decision rec",
+        ("(a) core: both stages + records, books past warm-up",
          f"{median(core['core']):>10,.0f} sig/s", f">= {CORE_TARGET:,.0f}/s",
          _verdict(median(core["core"]) >= CORE_TARGET)),
         ("(a) decode only (streams.decoding.decode)",
