@@ -39,15 +39,19 @@ async def consume(stream: faust.Stream[Any], runtime: Runtime, handle: Handler) 
     async for events in stream.noack_take(worker.batch_max, within=worker.batch_within_s):
         for event in events:
             handle(event.message, runtime, outbox)
-        try:
-            await outbox.deliver(runtime.app.producer)
-        except (
-            Exception
-        ) as exc:  # not CancelledError: a graceful stop just leaves the batch unacked
-            stop_now(exc)
-            raise
+            if outbox.full():
+                await deliver(outbox, runtime)
+        await deliver(outbox, runtime)
         for event in events:
             await stream.ack(event)
+
+
+async def deliver(outbox: Outbox, runtime: Runtime) -> None:
+    try:
+        await outbox.deliver(runtime.app.producer)
+    except Exception as exc:  # not CancelledError: a graceful stop just leaves the batch unacked
+        stop_now(exc)
+        raise
 
 
 def decode_input(

@@ -8,6 +8,8 @@ from typing import Any
 import faust
 import orjson
 
+from agents import answers
+from agents.answers import Fence
 from agents.batching import consume, dead_letter_on_error, decode_input, reject
 from schemas.messages import KillSwitchReset, PortfolioSnapshot
 from schemas.topics import Topic
@@ -47,20 +49,29 @@ def on_reset(cmd: KillSwitchReset, ref: InputRef, rt: Runtime, out: Outbox) -> N
 
 
 def on_sized(sized: dict[str, Any], ref: InputRef, rt: Runtime, out: Outbox) -> None:
-    pid = sized["portfolio_id"]
+    """Stage 2, fenced by trigger: a sized record can come twice (stage 1 answers again)."""
+    pid, table = sized["portfolio_id"], rt.tables.ensemble
+    book = table.data.get(pid) or PortfolioBook()
+    to = (rt.names[Topic.DECISIONS], sized["symbol"].encode())
+    trigger, reply_id = (
+        (sized["trigger"]["partition"], sized["trigger"]["offset"]),
+        sized["decision_id"],
+    )
+    fence = answers.answer_again(out, book.replies, to, trigger, reply_id)
+    if fence is not Fence.FRESH:
+        if fence is Fence.RESENT:
+            out.put(table, pid, book, ref.partition)
+        return
     portfolio = rt.tables.portfolio.data.get(pid)
-    book = rt.tables.ensemble.data.get(pid) or PortfolioBook()
     result = portfolio_sizing.size(records.stage1_input(sized), portfolio, book, rt.sizing, ref)
     decision = records.decision_record(sized, result, portfolio, book, rt.version, time.time_ns())
-    if not fenced(book, ref):  # a redelivered input was already committed: decide, don't apply
-        snap = portfolio_book.weight_snapshot(book.snapshots, result.update)
-        book.apply(result.update)
-        out.put(rt.tables.ensemble, pid, book, ref.partition)
-        pages = rt.tables.weight_history
-        key = portfolio_book.page_key(pid, snap.seq, rt.sizing.ensemble.history_size)
-        page = portfolio_book.add_to_page(pages.data.get(key), snap)
-        out.put(pages, key, page, ref.partition)
-    out.send(rt.names[Topic.DECISIONS], sized["symbol"].encode(), decision)
+    snap = portfolio_book.weight_snapshot(book.snapshots, result.update)
+    book.apply(result.update)
+    answers.answer(out, book.replies, to, trigger, reply_id, orjson.dumps(decision))
+    out.put(table, pid, book, ref.partition)
+    pages = rt.tables.weight_history
+    key = portfolio_book.page_key(pid, snap.seq, rt.sizing.ensemble.history_size)
+    out.put(pages, key, portfolio_book.add_to_page(pages.data.get(key), snap), ref.partition)
     metrics.record_decision(decision)
     metrics.LATENCY.observe(max(0.0, (decision["processed_at_ns"] - sized["timestamp_ns"]) / 1e9))
 

@@ -5,7 +5,10 @@ import logging
 from typing import Any
 
 import faust
+import orjson
 
+from agents import answers
+from agents.answers import Fence
 from agents.batching import consume, dead_letter_on_error, decode_input
 from schemas.messages import (
     OnChainSignal,
@@ -17,6 +20,7 @@ from schemas.messages import (
 from schemas.topics import Topic
 from sizing import records, state_updates, strategy_sizing
 from sizing.refs import InputRef
+from sizing.replies import Replies
 from sizing.strategy_sizing import SymbolView
 from streams import metrics
 from streams.outbox import Outbox
@@ -94,13 +98,19 @@ def symbol_view(sig: TacticalSignal, rt: Runtime) -> SymbolView:
 
 
 def on_tactical(sig: TacticalSignal, ref: InputRef, rt: Runtime, out: Outbox) -> None:
-    view = symbol_view(sig, rt)
-    result = strategy_sizing.size(sig, view, rt.sizing)
-    out.send(
-        rt.names[Topic.SIZED],
-        sig.portfolio_id.encode(),
-        records.sized_record(sig, ref, result, view, rt.version),
-    )
+    """Stage 1; a redelivered signal gets its first answer, not one sized against newer state."""
+    table, key = rt.tables.sized_replies, str(ref.partition)
+    replies = table.data.get(key) or Replies()
+    to, trigger = (rt.names[Topic.SIZED], sig.portfolio_id.encode()), (ref.partition, ref.offset)
+    reply_id = records.decision_id(ref)
+    fence = answers.answer_again(out, replies, to, trigger, reply_id)
+    if fence is Fence.FRESH:
+        view = symbol_view(sig, rt)
+        result = strategy_sizing.size(sig, view, rt.sizing)
+        sized = records.sized_record(sig, ref, result, view, rt.version, reply_id)
+        answers.answer(out, replies, to, trigger, reply_id, orjson.dumps(sized))
+    if fence is not Fence.DELIVERED:
+        out.put(table, key, replies, ref.partition)
 
 
 APPLY: dict[Topic, Any] = {

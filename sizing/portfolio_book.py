@@ -6,6 +6,7 @@ from typing import Any, Final, final
 from sizing.correlation_monitor import PriceSeries
 from sizing.ensemble import Views
 from sizing.refs import InputRef, ref_dict
+from sizing.replies import Replies
 from sizing.rolling_samples import Samples
 from sizing.signal_independence import PairVerdicts
 from sizing.swing_governor import Watermarks
@@ -86,6 +87,8 @@ class PortfolioBook:
     swings: dict[str, Watermarks] = field(default_factory=dict)
     snapshots: int = 0  # weight snapshots recorded so far: the next one's sequence number
     source: InputRef | None = None
+    # The decisions of the last delivery batch, fenced by trigger: a sized record can come twice.
+    replies: Replies = field(default_factory=Replies)
     # A memo, not state: what the samples' completed periods say of each pair of strategies.
     pair_verdicts: PairVerdicts | None = field(default=None, compare=False, repr=False)
 
@@ -117,6 +120,7 @@ class PortfolioBook:
             dict(self.swings),
             self.snapshots,
             self.source,
+            self.replies.copy(),
             self.pair_verdicts,
         )
 
@@ -130,6 +134,7 @@ class PortfolioBook:
             "swings": {s: [list(m) for m in w] for s, w in self.swings.items()},
             "snapshots": self.snapshots,
             "source": ref_dict(self.source),
+            "replies": self.replies.as_dict(),
         }
 
     @classmethod
@@ -146,6 +151,7 @@ class PortfolioBook:
             },
             snapshots=int(data["snapshots"]),
             source=InputRef.from_dict(data.get("source")),
+            replies=Replies.from_dict(data["replies"]) if "replies" in data else Replies(),
         )
 
 

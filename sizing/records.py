@@ -42,9 +42,11 @@ def sized_record(
     result: StrategySize,
     view: SymbolView,
     config_version: str,
+    trigger_id: str | None = None,
 ) -> dict[str, Any]:
+    """`trigger_id`, when given, is `decision_id(trigger)` already computed."""
     return {
-        "decision_id": decision_id(trigger),
+        "decision_id": decision_id(trigger) if trigger_id is None else trigger_id,
         "correlation_id": correlation_id(signal.correlation_id, trigger),
         "trigger": trigger.as_dict(),
         "strategy_id": signal.strategy_id,

@@ -10,6 +10,11 @@ DEAD_LETTERS = Counter(
     "Inputs rejected to the dead-letter topic",
     ["topic", "error_type"],
 )
+REDELIVERED = Counter(
+    "himari_l3_redelivered_triggers_total",
+    "Triggers seen again after a restart: answer sent again (resent) or already on the broker",
+    ["answer_topic", "outcome"],
+)
 DECISIONS = Counter("himari_l3_decisions_total", "Sizing decisions emitted", ["side"])
 REASONS = Counter(
     "himari_l3_decision_reasons_total", "Reason codes on emitted decisions", ["reason"]

@@ -11,16 +11,33 @@ from sizing.refs import InputRef
 from streams.codecs import encode_state
 from streams.decoding import Rejection, raw_text
 
+# Answers staged past this many bytes are delivered before the batch goes on: a table entry
+# keeps its batch's answers (sizing.replies), and a changelog record must stay well under 1 MB.
+DELIVER_AT_BYTES = 256 * 1024
+
 
 class Outbox:
-    """Sends staged during a batch; table changelogs keep only the last write per key."""
+    """Sends staged during a batch; table changelogs keep only the last write per key.
+
+    Delivery is in two phases: every changelog record is acknowledged before any answer is
+    sent. So an answer on the broker implies its fence and its kept copy are there too.
+    """
 
     def __init__(self) -> None:
         self.records: list[tuple[str, bytes | None, bytes]] = []
         self.changelog: dict[tuple[str, int, str], Any] = {}
+        self.batch = 0  # delivery batches so far: `Replies` prunes by it
+        self.staged_bytes = 0
 
     def send(self, topic: str, key: bytes | None, value: dict[str, Any]) -> None:
-        self.records.append((topic, key, orjson.dumps(value)))
+        self.send_raw(topic, key, orjson.dumps(value))
+
+    def send_raw(self, topic: str, key: bytes | None, value: bytes) -> None:
+        self.records.append((topic, key, value))
+        self.staged_bytes += len(value)
+
+    def full(self) -> bool:
+        return self.staged_bytes >= DELIVER_AT_BYTES
 
     def put(self, table: TableT[str, Any], key: str, value: Any, partition: int) -> None:
         """Write a table entry now, and its changelog record when the batch is delivered."""
@@ -48,13 +65,22 @@ class Outbox:
         )
 
     async def deliver(self, producer: Any) -> None:
-        """Send everything and wait for the broker to acknowledge every record."""
-        futures = [await producer.send(t, k, v, None, None, None) for t, k, v in self.records]
-        for (topic, partition, key), value in self.changelog.items():
-            futures.append(
+        """Changelogs first, then the answers; returns once the broker acknowledged them all."""
+        await _all_acknowledged(
+            [
                 await producer.send(topic, key.encode(), encode_state(value), partition, None, None)
-            )
-        if futures:
-            await asyncio.gather(*futures)
+                for (topic, partition, key), value in self.changelog.items()
+            ]
+        )
+        await _all_acknowledged(
+            [await producer.send(t, k, v, None, None, None) for t, k, v in self.records]
+        )
         self.records.clear()
         self.changelog.clear()
+        self.staged_bytes = 0
+        self.batch += 1
+
+
+async def _all_acknowledged(futures: list[Any]) -> None:
+    if futures:
+        await asyncio.gather(*futures)

@@ -14,6 +14,7 @@ from sizing.portfolio_book import PortfolioBook, WeightPage
 from sizing.portfolio_state import PortfolioState
 from sizing.refs import InputRef
 from sizing.regime_hysteresis import RegimeState
+from sizing.replies import Replies
 from sizing.sentiment import SentimentReading
 from streams.codecs import StateCodec
 
@@ -37,6 +38,7 @@ TABLE_STATES: dict[str, Any] = {
     "portfolio": PortfolioState,
     "ensemble": PortfolioBook,
     "weight_history": WeightPage,
+    "sized_replies": Replies,
 }
 
 
@@ -50,6 +52,7 @@ class Tables:
     portfolio: TableT[str, PortfolioState]
     ensemble: TableT[str, PortfolioBook]
     weight_history: TableT[str, WeightPage]  # key "portfolio_id|page", a ring per portfolio
+    sized_replies: TableT[str, Replies]  # key: the tactical partition; its last batch's answers
 
 
 def create_tables(app: faust.App, partitions: int) -> Tables:

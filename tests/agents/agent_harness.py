@@ -28,8 +28,10 @@ from faust.types.tuples import TP, Message
 from agents import portfolio_inputs, symbol_inputs
 from schemas.config import Layer3Config, WorkerConfig
 from schemas.topics import CONTRACT, Topic
+from streams.codecs import StateCodec
 from streams.outbox import Outbox
 from streams.runtime import Runtime
+from streams.tables import TABLE_STATES
 from streams.worker import build
 
 TS0 = 1_763_700_000_000_000_000
@@ -121,6 +123,7 @@ class Shell:
     outbox: Outbox = field(default_factory=Outbox)
     producer: FakeProducer = field(default_factory=FakeProducer)
     next_offset: dict[tuple[str, int], int] = field(default_factory=lambda: defaultdict(int))
+    fed: list[Message] = field(default_factory=list)  # every message handled, in order
 
     def __post_init__(self) -> None:
         self.app, self.rt = build(self.cfg)
@@ -155,6 +158,7 @@ class Shell:
 
     def handle(self, message: Message) -> Message:
         handler_for(self.rt.topics[message.topic])(message, self.rt, self.outbox)
+        self.fed.append(message)
         return message
 
     def feed(self, topic: Topic, value: dict[str, Any] | bytes | None, **where: Any) -> Message:
@@ -168,6 +172,15 @@ class Shell:
 
     def sent_docs(self, topic: Topic) -> list[dict[str, Any]]:
         return [s.doc() for s in self.producer.to(self.name(topic))]
+
+    def restore(self, changelog: list[Sent]) -> None:
+        """Load table entries from changelog records, as faust's recovery does after a restart."""
+        for record in changelog:
+            if record.topic.endswith("-changelog"):
+                name = record.topic.removeprefix(f"{self.cfg.worker.app_id}-")
+                name = name.removesuffix("-changelog")
+                state = StateCodec(TABLE_STATES[name])._loads(record.value)
+                getattr(self.rt.tables, name).data[record.key.decode()] = state
 
     def pass_sized_on(self, sent: list[Sent]) -> None:
         """Feed the sized records just sent to the portfolio handler, as the broker would."""

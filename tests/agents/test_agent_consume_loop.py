@@ -86,6 +86,7 @@ def test_symbol_agent_consumes_a_batch_end_to_end() -> None:
             "himari.l3.deadletter",
             "himari-l3-regime-changelog",
             "himari-l3-cascade-changelog",
+            "himari-l3-sized_replies-changelog",
         ]
     )
     [sized] = producer.to("himari.l3.sized")

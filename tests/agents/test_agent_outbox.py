@@ -4,7 +4,9 @@ Handler-level (see agent_harness): a batch is handled, then `Outbox.deliver` run
 recording producer.
 """
 
-from agent_harness import Shell, onchain, regime, tactical
+import asyncio
+
+from agent_harness import FakeProducer, Shell, onchain, regime, tactical
 
 from schemas.enums import Regime
 from schemas.topics import Topic
@@ -57,20 +59,43 @@ def test_next_batch_sends_only_its_own_records() -> None:
     assert again.topic == "himari-l3-regime-changelog"
 
 
-def test_records_are_sent_before_changelogs_with_no_partition_of_their_own() -> None:
+def test_changelogs_are_sent_before_answers_which_have_no_partition_of_their_own() -> None:
     shell = Shell()
     shell.feed(Topic.REGIME, regime("TRENDING_UP"))
     shell.feed(Topic.ONCHAIN, onchain())
     shell.feed(Topic.TACTICAL, tactical(portfolio_id="fund-b"))
     shell.feed(Topic.TACTICAL, b"{", key=b"BTC-USD")
     sent = shell.deliver()
-    assert [s.topic for s in sent[:2]] == ["himari.l3.sized", "himari.l3.deadletter"]
-    assert [s.partition for s in sent[:2]] == [None, None]
-    assert {s.topic for s in sent[2:]} == {
+    assert {s.topic for s in sent[:3]} == {
         "himari-l3-regime-changelog",
         "himari-l3-cascade-changelog",
+        "himari-l3-sized_replies-changelog",
     }
+    assert [s.topic for s in sent[3:]] == ["himari.l3.sized", "himari.l3.deadletter"]
+    assert [s.partition for s in sent[3:]] == [None, None]
     assert all((s.timestamp, s.headers) == (None, None) for s in sent)
+
+
+def test_no_answer_is_sent_before_every_changelog_record_is_acknowledged() -> None:
+    shell = Shell()
+    shell.producer = FakeProducer(hold=True)
+    shell.feed(Topic.REGIME, regime("TRENDING_UP"))
+    shell.feed(Topic.ONCHAIN, onchain())
+    shell.feed(Topic.TACTICAL, tactical())
+
+    async def deliver_while_held() -> list[str]:
+        delivery = asyncio.ensure_future(shell.outbox.deliver(shell.producer))
+        await asyncio.sleep(0.01)
+        held = [s.topic for s in shell.producer.sent]
+        shell.producer.release()
+        await asyncio.sleep(0.01)
+        shell.producer.release()
+        await delivery
+        return held
+
+    held = asyncio.run(deliver_while_held())
+    assert held and all(t.endswith("-changelog") for t in held)
+    assert shell.producer.to("himari.l3.sized")
 
 
 def test_table_writes_are_visible_to_later_inputs_of_the_same_batch() -> None:

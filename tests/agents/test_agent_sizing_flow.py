@@ -83,11 +83,6 @@ def test_sized_record_becomes_a_decision_keyed_by_symbol() -> None:
     assert model.config_version == shell.rt.version
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="issue 4: stage 2 now keeps a book, so a re-sent sized record is sized against the "
-    "book its first copy already updated; the per-partition decision cache re-sends the original",
-)
 def test_decision_id_and_content_repeat_when_the_signal_is_redelivered() -> None:
     shell = Shell()
     ready(shell)
@@ -219,11 +214,6 @@ def test_demo_scenario_flows_through_both_agents_as_the_core_computes_it() -> No
     assert len({d["decision_id"] for d in shell.sent_docs(Topic.DECISIONS)}) == 412
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="agents/symbol_inputs.py:72-75 re-sizes a redelivered signal against table state that "
-    "later inputs of its unacked batch already changed; same decision_id, different content (§6)",
-)
 def test_signal_redelivered_after_later_state_changes_reproduces_its_decision() -> None:
     shell = Shell()
     ready(shell)

@@ -11,8 +11,7 @@ from schemas.messages import OnChainSignal
 from schemas.topics import Topic
 from sizing import cascade
 from sizing.refs import InputRef
-from streams.codecs import StateCodec
-from streams.tables import TABLE_STATES, fenced
+from streams.tables import fenced
 
 
 def ref_of(message) -> InputRef:
@@ -124,10 +123,7 @@ def test_redelivered_outcome_is_fenced_by_state_recovered_from_the_changelog() -
     outcome_msg = crashed.feed(Topic.OUTCOMES, outcome(-0.01, predicted_return=0.01))
     changelog = crashed.deliver()  # delivered, then killed before the ack
     restarted = Shell()
-    for record in changelog:
-        name = record.topic.removeprefix("himari-l3-").removesuffix("-changelog")
-        state = StateCodec(TABLE_STATES[name])._loads(record.value)
-        getattr(restarted.rt.tables, name).data[record.key.decode()] = state
+    restarted.restore(changelog)
     restarted.handle(outcome_msg)
     assert restarted.deliver() == []
     stats = restarted.rt.tables.posterior.data["momentum_v2|BTC-USD|TRENDING_UP"]
