@@ -2,6 +2,7 @@
 
 import logging
 import os
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -35,7 +36,7 @@ def stop_now(exc: BaseException) -> None:
 async def consume(stream: faust.Stream[Any], runtime: Runtime, handle: Handler) -> None:
     """At-least-once: a batch's inputs are acked only after all its sends are acknowledged."""
     worker = runtime.config.worker
-    outbox = Outbox()
+    outbox, progress = Outbox(), Progress(handle.__module__.rsplit(".", 1)[-1])
     async for events in stream.noack_take(worker.batch_max, within=worker.batch_within_s):
         for event in events:
             handle(event.message, runtime, outbox)
@@ -44,6 +45,33 @@ async def consume(stream: faust.Stream[Any], runtime: Runtime, handle: Handler) 
         await deliver(outbox, runtime)
         for event in events:
             await stream.ack(event)
+        progress.batch_done(len(events))
+
+
+class Progress:
+    """One INFO line a minute per agent: a stalled worker shows in its log, not only in lag."""
+
+    EVERY_S = 60.0
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self.inputs = self.batches = 0
+        self.since = time.monotonic()
+
+    def batch_done(self, inputs: int) -> None:
+        self.inputs += inputs
+        self.batches += 1
+        elapsed = time.monotonic() - self.since
+        if elapsed >= self.EVERY_S:
+            log.info(
+                "%s: %d inputs in %d batches in %.0f s",
+                self.name,
+                self.inputs,
+                self.batches,
+                elapsed,
+            )
+            self.inputs = self.batches = 0
+            self.since = time.monotonic()
 
 
 async def deliver(outbox: Outbox, runtime: Runtime) -> None:

@@ -55,45 +55,32 @@ def on_sentiment(msg: SentimentObservation, ref: InputRef, rt: Runtime, out: Out
 
 
 def on_outcome(msg: TradeOutcome, ref: InputRef, rt: Runtime, out: Outbox) -> None:
-    t = rt.tables
-    r_key = state_updates.residual_key(msg.strategy_id, msg.symbol)
-    window = t.residuals.data.get(r_key)
-    # Every outcome writes its (strategy, symbol) window, so the window fences it; the posterior
-    # entry cannot, since the regime that picks it may have moved since the first delivery.
-    if fenced(window, ref):
+    table, key = rt.tables.track_record, state_updates.track_key(msg.strategy_id, msg.symbol)
+    track = table.data.get(key)
+    if fenced(track, ref):
         return
-    regime = state_updates.outcome_regime(msg, t.regime.data.get(msg.symbol))
-    p_key = (
-        None if regime is None else state_updates.posterior_key(msg.strategy_id, msg.symbol, regime)
-    )
-    stats = None if p_key is None else t.posterior.data.get(p_key)
-    update = state_updates.on_outcome(msg, regime, stats, window, rt.sizing, ref)
-    if update.posterior_key is None:
+    regime = state_updates.outcome_regime(msg, rt.tables.regime.data.get(msg.symbol))
+    if regime is None:
         log.warning(
             "outcome %s has no regime and %s has none confirmed: posterior not updated",
             ref,
             msg.symbol,
         )
-    elif not fenced(stats, ref):  # the two entries are separate changelog records
-        out.put(t.posterior, update.posterior_key, update.posterior, ref.partition)
-    out.put(t.residuals, r_key, update.residuals, ref.partition)
+    out.put(
+        table, key, state_updates.track_outcome(msg, regime, track, rt.sizing, ref), ref.partition
+    )
 
 
 def symbol_view(sig: TacticalSignal, rt: Runtime) -> SymbolView:
     t = rt.tables
     regime = t.regime.data.get(sig.symbol)
-    confirmed = None if regime is None else regime.current
-    p_key = (
-        None
-        if confirmed is None
-        else state_updates.posterior_key(sig.strategy_id, sig.symbol, confirmed)
-    )
+    track = t.track_record.data.get(state_updates.track_key(sig.strategy_id, sig.symbol))
     return SymbolView(
         cascade=t.cascade.data.get(sig.symbol),
         regime=regime,
         sentiment=t.sentiment.data.get(sig.symbol),
-        posterior=None if p_key is None else t.posterior.data.get(p_key),
-        residuals=t.residuals.data.get(state_updates.residual_key(sig.strategy_id, sig.symbol)),
+        posterior=None if track is None or regime is None else track.posterior(regime.current),
+        residuals=None if track is None else track.residuals,
     )
 
 

@@ -12,6 +12,7 @@ from sizing.kelly import OutcomeStats
 from sizing.refs import InputRef
 from sizing.regime_hysteresis import RegimeState
 from sizing.sentiment import SentimentReading
+from sizing.track_record import TrackRecord
 
 
 def posterior_key(strategy_id: str, symbol: str, regime: Regime) -> str:
@@ -19,6 +20,11 @@ def posterior_key(strategy_id: str, symbol: str, regime: Regime) -> str:
 
 
 def residual_key(strategy_id: str, symbol: str) -> str:
+    return f"{strategy_id}|{symbol}"
+
+
+def track_key(strategy_id: str, symbol: str) -> str:
+    """The key of `track_record[strategy|symbol]`, which holds both of the entries above."""
     return f"{strategy_id}|{symbol}"
 
 
@@ -72,3 +78,16 @@ def on_outcome(
     p_key = posterior_key(msg.strategy_id, msg.symbol, regime)
     new_stats = kelly.apply_outcome(stats or OutcomeStats(), msg.realized_return, source)
     return OutcomeUpdate(p_key, new_stats, r_key, new_window)
+
+
+def track_outcome(
+    msg: TradeOutcome,
+    regime: Regime | None,
+    track: TrackRecord | None,
+    cfg: SizingConfig,
+    source: InputRef,
+) -> TrackRecord:
+    """The pair's track record with one more outcome: posterior and residuals together."""
+    track = track or TrackRecord()
+    update = on_outcome(msg, regime, track.posterior(regime), track.residuals, cfg, source)
+    return track.with_outcome(regime, update.posterior, update.residuals, source)

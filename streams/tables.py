@@ -8,14 +8,13 @@ from faust.serializers import codecs
 from faust.types import TableT
 
 from sizing.cascade import CascadeAssessment
-from sizing.conformal import ResidualWindow
-from sizing.kelly import OutcomeStats
 from sizing.portfolio_book import PortfolioBook, WeightPage
 from sizing.portfolio_state import PortfolioState
 from sizing.refs import InputRef
 from sizing.regime_hysteresis import RegimeState
 from sizing.replies import Replies
 from sizing.sentiment import SentimentReading
+from sizing.track_record import TrackRecord
 from streams.codecs import StateCodec
 
 
@@ -33,8 +32,7 @@ TABLE_STATES: dict[str, Any] = {
     "cascade": CascadeAssessment,
     "regime": RegimeState,
     "sentiment": SentimentReading,
-    "posterior": OutcomeStats,
-    "residuals": ResidualWindow,
+    "track_record": TrackRecord,
     "portfolio": PortfolioState,
     "ensemble": PortfolioBook,
     "weight_history": WeightPage,
@@ -47,8 +45,7 @@ class Tables:
     cascade: TableT[str, CascadeAssessment]
     regime: TableT[str, RegimeState]
     sentiment: TableT[str, SentimentReading]
-    posterior: TableT[str, OutcomeStats]
-    residuals: TableT[str, ResidualWindow]
+    track_record: TableT[str, TrackRecord]  # key "strategy|symbol": posteriors and residuals
     portfolio: TableT[str, PortfolioState]
     ensemble: TableT[str, PortfolioBook]
     weight_history: TableT[str, WeightPage]  # key "portfolio_id|page", a ring per portfolio
@@ -56,15 +53,29 @@ class Tables:
 
 
 def create_tables(app: faust.App, partitions: int) -> Tables:
-    made = {
-        name: app.Table(
-            name,
-            partitions=partitions,
-            schema=faust.Schema(key_serializer=Utf8Codec(), value_serializer=StateCodec(state_cls)),
-        )
-        for name, state_cls in TABLE_STATES.items()
-    }
-    return Tables(**made)
+    return Tables(
+        **{name: _table(app, name, cls, partitions) for name, cls in TABLE_STATES.items()}
+    )
+
+
+class StateTable(faust.Table[str, Any]):
+    """A table whose changelog decodes with its schema's codecs.
+
+    faust derives serializers from key_type/value_type ("json" without them) and writes them
+    over the schema of the changelog topic: recovery then JSON-decodes "BTC-USD" and stalls.
+    """
+
+    def _serializer_from_type(self, typ: Any) -> Any:
+        return None
+
+
+def _table(app: faust.App, name: str, state_cls: Any, partitions: int) -> TableT[str, Any]:
+    schema: Any = faust.Schema(key_serializer=Utf8Codec(), value_serializer=StateCodec(state_cls))
+    table = StateTable(
+        app, name=name, partitions=partitions, schema=schema, beacon=app.tables.beacon
+    )
+    app.tables.add(table)
+    return table
 
 
 def fenced(entry: Any, ref: InputRef) -> bool:

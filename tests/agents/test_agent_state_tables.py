@@ -11,11 +11,16 @@ from schemas.messages import OnChainSignal
 from schemas.topics import Topic
 from sizing import cascade
 from sizing.refs import InputRef
+from sizing.track_record import TrackRecord
 from streams.tables import fenced
 
 
 def ref_of(message) -> InputRef:
     return InputRef(message.topic, message.partition, message.offset)
+
+
+def track(shell: Shell) -> TrackRecord:
+    return shell.rt.tables.track_record.data["momentum_v2|BTC-USD"]
 
 
 def test_onchain_signal_updates_cascade_table_with_its_offset() -> None:
@@ -79,13 +84,15 @@ def test_sentiment_observation_is_kept_per_symbol() -> None:
     assert (reading.trend, reading.strength, reading.source) == (Trend.BEARISH, 0.8, ref_of(msg))
 
 
-def test_outcome_updates_posterior_under_the_confirmed_regime_and_the_residuals() -> None:
+def test_outcome_updates_posterior_under_the_confirmed_regime_and_the_residuals_in_one_entry() -> (
+    None
+):
     shell = Shell()
     shell.feed(Topic.REGIME, regime("TRENDING_DOWN"))
     msg = shell.feed(Topic.OUTCOMES, outcome(0.01, predicted_return=0.004))
-    stats = shell.rt.tables.posterior.data["momentum_v2|BTC-USD|TRENDING_DOWN"]
+    stats = track(shell).posteriors["TRENDING_DOWN"]
     assert (stats.wins, stats.losses, stats.win_sum, stats.source) == (1, 0, 0.01, ref_of(msg))
-    window = shell.rt.tables.residuals.data["momentum_v2|BTC-USD"]
+    window = track(shell).residuals
     assert window.residuals == pytest.approx((0.006,))
     assert window.source == ref_of(msg)
 
@@ -94,15 +101,15 @@ def test_outcome_with_its_own_regime_uses_that_regime() -> None:
     shell = Shell()
     shell.feed(Topic.REGIME, regime("TRENDING_UP"))
     shell.feed(Topic.OUTCOMES, outcome(-0.02, regime="RANGING"))
-    assert shell.rt.tables.posterior.data["momentum_v2|BTC-USD|RANGING"].losses == 1
-    assert "momentum_v2|BTC-USD|TRENDING_UP" not in shell.rt.tables.posterior.data
+    assert track(shell).posteriors["RANGING"].losses == 1
+    assert list(track(shell).posteriors) == ["RANGING"]
 
 
 def test_outcome_without_any_regime_updates_only_the_residuals() -> None:
     shell = Shell()
     shell.feed(Topic.OUTCOMES, outcome(0.01, predicted_return=0.0))
-    assert dict(shell.rt.tables.posterior.data) == {}
-    assert shell.rt.tables.residuals.data["momentum_v2|BTC-USD"].residuals == (0.01,)
+    assert track(shell).posteriors == {}
+    assert track(shell).residuals.residuals == (0.01,)
 
 
 def test_redelivered_outcome_is_not_applied_twice() -> None:
@@ -112,9 +119,9 @@ def test_redelivered_outcome_is_not_applied_twice() -> None:
     shell.deliver()
     shell.handle(first)  # the same record again, as after a restart before its ack
     assert shell.deliver() == []
-    stats = shell.rt.tables.posterior.data["momentum_v2|BTC-USD|TRENDING_UP"]
+    stats = track(shell).posteriors["TRENDING_UP"]
     assert (stats.wins, stats.win_sum) == (1, 0.02)
-    assert shell.rt.tables.residuals.data["momentum_v2|BTC-USD"].residuals == pytest.approx((0.01,))
+    assert track(shell).residuals.residuals == pytest.approx((0.01,))
 
 
 def test_redelivered_outcome_is_fenced_by_state_recovered_from_the_changelog() -> None:
@@ -126,9 +133,9 @@ def test_redelivered_outcome_is_fenced_by_state_recovered_from_the_changelog() -
     restarted.restore(changelog)
     restarted.handle(outcome_msg)
     assert restarted.deliver() == []
-    stats = restarted.rt.tables.posterior.data["momentum_v2|BTC-USD|TRENDING_UP"]
+    stats = track(restarted).posteriors["TRENDING_UP"]
     assert (stats.losses, stats.loss_sum, stats.source) == (1, 0.01, ref_of(outcome_msg))
-    assert len(restarted.rt.tables.residuals.data["momentum_v2|BTC-USD"].residuals) == 1
+    assert len(track(restarted).residuals.residuals) == 1
 
 
 @pytest.mark.parametrize(
@@ -168,5 +175,5 @@ def test_outcome_redelivered_after_a_regime_change_is_not_applied_twice() -> Non
     for _ in range(3):
         shell.feed(Topic.REGIME, regime("TRENDING_DOWN"))
     shell.handle(first)  # redelivered: the batch was never acked
-    counted = sum(s.wins for s in shell.rt.tables.posterior.data.values())
+    counted = sum(s.wins for s in track(shell).posteriors.values())
     assert counted == 1

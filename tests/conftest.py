@@ -1,4 +1,4 @@
-"""Session-wide real broker (Apache Kafka in KRaft mode) for the integration tests."""
+"""Session-wide real broker (Apache Kafka in KRaft mode) for the integration and chaos tests."""
 
 import shutil
 from collections.abc import Iterator

@@ -1,0 +1,81 @@
+"""Every state each table entry went through, keyed by the input that produced it.
+
+Each entry is changed by inputs of one partition of one topic, so folding each topic in
+offset order gives each entry's exact sequence of states, whatever order the live worker
+interleaved the topics in. A decision's lineage then picks out the state it read.
+"""
+
+from collections import defaultdict
+from typing import Any
+
+from pydantic import BaseModel
+
+from himari_l3.audit.errors import AuditError, LineageError
+from schemas.config import SizingConfig
+from schemas.messages import (
+    OnChainSignal,
+    PortfolioSnapshot,
+    RegimeObservation,
+    SentimentObservation,
+    TradeOutcome,
+)
+from sizing import portfolio_state, state_updates
+from sizing.refs import InputRef
+
+StateKey = tuple[str, str, str, int, int]  # table, entry key, input topic, partition, offset
+
+
+class EntryHistory:
+    """Table entries folded from their inputs; `latest` is the state after every input."""
+
+    def __init__(self, cfg: SizingConfig) -> None:
+        self.cfg = cfg
+        self.states: dict[StateKey, Any] = {}
+        self.latest: dict[str, dict[str, Any]] = defaultdict(dict)
+
+    def apply(self, msg: BaseModel, ref: InputRef) -> None:
+        """Fold one state input (not a tactical signal) into the entries it changes."""
+        if isinstance(msg, OnChainSignal):
+            self._set("cascade", msg.symbol, state_updates.on_onchain(msg, self.cfg, ref), ref)
+        elif isinstance(msg, RegimeObservation):
+            prev = self.latest["regime"].get(msg.symbol)
+            self._set("regime", msg.symbol, state_updates.on_regime(msg, prev, self.cfg, ref), ref)
+        elif isinstance(msg, SentimentObservation):
+            self._set("sentiment", msg.symbol, state_updates.on_sentiment(msg, ref), ref)
+        elif isinstance(msg, TradeOutcome):
+            self._outcome(msg, ref)
+        elif isinstance(msg, PortfolioSnapshot):
+            prev = self.latest["portfolio"].get(msg.portfolio_id)
+            new = portfolio_state.from_snapshot(msg, prev, ref, self.cfg.kill_switch)
+            self._set("portfolio", msg.portfolio_id, new, ref)
+        else:
+            # Resets share the portfolio entry with snapshots: their interleaving is not in
+            # one partition's order, so folding them needs the lineage-ordered replay.
+            raise AuditError(f"{type(msg).__name__} at {ref} cannot be folded per entry")
+
+    def _outcome(self, msg: TradeOutcome, ref: InputRef) -> None:
+        if msg.regime is None:
+            # Its posterior entry is the symbol's confirmed regime when it was applied: an
+            # order across topics that no partition records.
+            raise AuditError(f"outcome at {ref} has no regime: its posterior entry is unknown")
+        key = state_updates.track_key(msg.strategy_id, msg.symbol)
+        track = state_updates.track_outcome(
+            msg, msg.regime, self.latest["track_record"].get(key), self.cfg, ref
+        )
+        self._set("track_record", key, track, ref)
+        # Lineage names the posterior and the residuals apart: index both views of the entry.
+        self._set("posterior", f"{key}|{msg.regime.value}", track.posterior(msg.regime), ref)
+        self._set("residuals", key, track.residuals, ref)
+
+    def _set(self, table: str, key: str, state: Any, ref: InputRef) -> None:
+        self.latest[table][key] = state
+        self.states[(table, key, ref.topic, ref.partition, ref.offset)] = state
+
+    def at(self, table: str, key: str, read: dict[str, Any] | None) -> Any:
+        """The state of `table[key]` right after the input `read` names (None: never written)."""
+        if read is None:
+            return None
+        found = self.states.get((table, key, read["topic"], read["partition"], read["offset"]))
+        if found is None:
+            raise LineageError(f"{table}[{key}] was never written by the input {read}")
+        return found

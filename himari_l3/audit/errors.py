@@ -1,0 +1,11 @@
+"""Errors of the audit: recorded history the pure core cannot be lined up with."""
+
+from schemas.errors import Layer3Error
+
+
+class AuditError(Layer3Error):
+    """Recorded topics cannot be re-derived as they stand."""
+
+
+class LineageError(AuditError):
+    """A decision's lineage names an input that never changed the entry it says it read."""

@@ -1,0 +1,194 @@
+"""Recompute recorded sized records and decisions with the pure core and compare them.
+
+Stage 1 is recomputed against the entries each sized record's lineage names; stage 2 on books
+folded in the order the worker applied the sized records: per sized partition, by offset, the
+first copy of each decision (a copy that comes again is fenced by its trigger).
+"""
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+
+import orjson
+
+from himari_l3.audit.entry_history import EntryHistory
+from schemas.config import Layer3Config
+from schemas.messages import TacticalSignal
+from schemas.topics import CONTRACT, Topic
+from sizing import portfolio_sizing, records, state_updates, strategy_sizing
+from sizing.portfolio_book import PortfolioBook
+from sizing.refs import InputRef
+from sizing.strategy_sizing import SymbolView
+from streams.decoding import decode
+
+STATE_TOPICS = (Topic.ONCHAIN, Topic.REGIME, Topic.SENTIMENT, Topic.OUTCOMES, Topic.PORTFOLIO)
+UNAUDITED = frozenset({"processed_at_ns"})  # wall clock: the one field an audit ignores
+
+
+@dataclass(frozen=True, slots=True)
+class Recorded:
+    """One record as read back from its topic."""
+
+    topic: str
+    partition: int
+    offset: int
+    key: bytes | None
+    value: bytes
+
+    @property
+    def ref(self) -> InputRef:
+        return InputRef(self.topic, self.partition, self.offset)
+
+
+@dataclass
+class Comparison:
+    """Recorded answers against recomputed ones, by decision id."""
+
+    checked: int = 0
+    identical: int = 0
+    different: dict[str, list[str]] = field(default_factory=dict)  # id → fields that differ
+    missing: list[str] = field(default_factory=list)  # recomputed, never recorded
+    unequal_copies: list[str] = field(default_factory=list)  # recorded twice, not identically
+
+    def compare(self, decision_id: str, recorded: dict[str, Any], expected: dict[str, Any]) -> None:
+        self.checked += 1
+        fields = differing_fields(recorded, expected)
+        if fields:
+            self.different[decision_id] = fields
+        else:
+            self.identical += 1
+
+
+@dataclass
+class Audit:
+    sized: Comparison
+    decisions: Comparison
+    entries: EntryHistory
+    books: dict[str, PortfolioBook]
+    triggers: dict[str, InputRef]  # decision id → the valid tactical signal that triggers it
+
+
+def differing_fields(recorded: dict[str, Any], expected: dict[str, Any]) -> list[str]:
+    """Top-level fields (and one level into objects) whose values differ."""
+    out: list[str] = []
+    for name in sorted((recorded.keys() | expected.keys()) - UNAUDITED):
+        a, b = recorded.get(name), expected.get(name)
+        if a == b:
+            continue
+        if isinstance(a, dict) and isinstance(b, dict):
+            out.extend(f"{name}.{k}" for k in sorted(a.keys() | b.keys()) if a.get(k) != b.get(k))
+        else:
+            out.append(name)
+    return out
+
+
+def _valid(rec: Recorded, topic: Topic, cfg: Layer3Config) -> Any:
+    contract = CONTRACT[topic]
+    assert contract.model is not None and contract.key_field is not None
+    msg = decode(
+        rec.value, rec.key, contract.model, contract.key_field, cfg.inputs.max_message_bytes
+    )
+    return None if not isinstance(msg, contract.model) else msg
+
+
+def _by_offset(recs: list[Recorded]) -> list[Recorded]:
+    return sorted(recs, key=lambda r: (r.partition, r.offset))
+
+
+def _first_copies(recs: list[Recorded], comparison: Comparison) -> dict[str, Recorded]:
+    """The first copy of each answer in partition order; later copies must be byte-identical."""
+    first: dict[str, Recorded] = {}
+    for rec in _by_offset(recs):
+        doc = orjson.loads(rec.value)
+        seen = first.setdefault(doc["decision_id"], rec)
+        if seen is not rec and differing_fields(orjson.loads(seen.value), doc):
+            comparison.unequal_copies.append(doc["decision_id"])
+    return first
+
+
+def _view(sig: TacticalSignal, reads: dict[str, Any], entries: EntryHistory) -> SymbolView:
+    regime = entries.at("regime", sig.symbol, reads["regime"])
+    key = state_updates.track_key(sig.strategy_id, sig.symbol)
+    confirmed = None if regime is None else regime.current
+    return SymbolView(
+        cascade=entries.at("cascade", sig.symbol, reads["cascade"]),
+        regime=regime,
+        sentiment=entries.at("sentiment", sig.symbol, reads["sentiment"]),
+        posterior=None
+        if confirmed is None
+        else entries.at("posterior", f"{key}|{confirmed.value}", reads["posterior"]),
+        residuals=entries.at("residuals", key, reads["residuals"]),
+    )
+
+
+def _json(doc: dict[str, Any]) -> dict[str, Any]:
+    result: dict[str, Any] = orjson.loads(orjson.dumps(doc))
+    return result
+
+
+def audit(
+    inputs: dict[Topic, list[Recorded]],
+    sized: list[Recorded],
+    decisions: list[Recorded],
+    cfg: Layer3Config,
+) -> Audit:
+    """Fold the state inputs, then recompute every recorded sized record and decision."""
+    entries = EntryHistory(cfg.sizing)
+    for topic in STATE_TOPICS:
+        for rec in _by_offset(inputs.get(topic, [])):
+            msg = _valid(rec, topic, cfg)
+            if msg is not None:
+                entries.apply(msg, rec.ref)
+    signals = {
+        records.decision_id(rec.ref): (rec, msg)
+        for rec in inputs.get(Topic.TACTICAL, [])
+        if (msg := _valid(rec, Topic.TACTICAL, cfg)) is not None
+    }
+    triggers = {decision_id: rec.ref for decision_id, (rec, _) in signals.items()}
+    result = Audit(Comparison(), Comparison(), entries, {}, triggers)
+    stage1 = _first_copies(sized, result.sized)
+    for decision_id, (rec, sig) in signals.items():
+        if decision_id not in stage1:
+            result.sized.missing.append(decision_id)
+            continue
+        recorded = orjson.loads(stage1[decision_id].value)
+        view = _view(sig, recorded["reads"], entries)
+        size = strategy_sizing.size(sig, view, cfg.sizing)
+        expected = records.sized_record(sig, rec.ref, size, view, recorded["config_version"])
+        result.sized.compare(decision_id, recorded, _json(expected))
+    _stage2(stage1, _first_copies(decisions, result.decisions), result, cfg)
+    return result
+
+
+def _stage2(
+    stage1: dict[str, Recorded], recorded: dict[str, Recorded], result: Audit, cfg: Layer3Config
+) -> None:
+    by_partition: dict[int, list[Recorded]] = defaultdict(list)
+    for rec in stage1.values():
+        by_partition[rec.partition].append(rec)
+    for recs in by_partition.values():
+        for rec in _by_offset(recs):
+            sized = orjson.loads(rec.value)
+            found = recorded.get(sized["decision_id"])
+            if found is None:
+                result.decisions.missing.append(sized["decision_id"])
+                continue
+            decision = orjson.loads(found.value)
+            pid = sized["portfolio_id"]
+            portfolio = result.entries.at(
+                "portfolio", pid, decision["lineage"]["reads"]["portfolio"]
+            )
+            book = result.books.setdefault(pid, PortfolioBook())
+            size = portfolio_sizing.size(
+                records.stage1_input(sized), portfolio, book, cfg.sizing, rec.ref
+            )
+            expected = records.decision_record(
+                sized,
+                size,
+                portfolio,
+                book,
+                decision["config_version"],
+                decision["processed_at_ns"],
+            )
+            book.apply(size.update)
+            result.decisions.compare(sized["decision_id"], decision, _json(expected))

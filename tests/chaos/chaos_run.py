@@ -1,0 +1,155 @@
+"""Drive real worker processes through kills while the input is published, then read it all
+back from the broker and audit it against the pure core (himari_l3.audit)."""
+
+import asyncio
+import random
+import signal
+import time
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+
+import orjson
+from aiokafka import AIOKafkaProducer
+
+from himari_l3.audit.recompute import Audit, Recorded, audit
+from himari_l3.topic_reader import read_to_end
+from schemas.topics import INPUT_TOPICS, Topic
+from streams.codecs import StateCodec
+from streams.tables import TABLE_STATES
+from tests.chaos.workload import Message
+from tests.integration.harness import Worker
+
+AUDITED_TABLES = ("cascade", "regime", "sentiment", "track_record", "portfolio")
+
+
+@dataclass
+class Chaos:
+    """One worker's life story: how often it was killed, and when."""
+
+    worker: Worker
+    rng: random.Random
+    kills: list[str] = field(default_factory=list)
+
+    async def kill_after(self, ready: bool) -> None:
+        """Start the worker, then SIGKILL it at a random moment (before or after it is ready)."""
+        self.worker.start(wait=False)
+        started = time.monotonic()
+        if ready:
+            await asyncio.to_thread(self.worker.wait_ready)
+        await asyncio.sleep(self.rng.uniform(0.3, 4.0))
+        assert self.worker.proc is not None and self.worker.proc.poll() is None, self.tail()
+        self.worker.proc.send_signal(signal.SIGKILL)
+        await asyncio.to_thread(self.worker.proc.wait)
+        phase = "running" if ready else "starting"
+        self.kills.append(f"{phase}, {time.monotonic() - started:.1f} s after start")
+
+    def tail(self) -> str:
+        return self.worker.logs()[-3000:]
+
+
+async def publish(bootstrap: str, worker: Worker, messages: list[Message], rate: float) -> None:
+    """Send in order at about `rate` messages a second (batched, as DESIGN §7 asks)."""
+    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, linger_ms=5, acks="all")
+    await producer.start()
+    try:
+        started, chunk = time.monotonic(), 200
+        for i in range(0, len(messages), chunk):
+            futures = [
+                await producer.send(worker.topic(t), v, key=k)
+                for t, k, v in messages[i : i + chunk]
+            ]
+            await asyncio.gather(*futures)
+            ahead = (i + chunk) / rate - (time.monotonic() - started)
+            if ahead > 0:
+                await asyncio.sleep(ahead)
+    finally:
+        await producer.stop()
+
+
+async def read(worker: Worker, topic: str) -> list[Recorded]:
+    found = await read_to_end(worker.config.kafka, topic)
+    return [Recorded(r.topic, r.partition, r.offset, r.key, r.value) for r in found]
+
+
+async def decided(worker: Worker) -> set[str]:
+    return {
+        orjson.loads(r.value)["decision_id"]
+        for r in await read(worker, worker.topic(Topic.DECISIONS))
+    }
+
+
+def wait_for_decisions(worker: Worker, expected: int, timeout_s: float = 180.0) -> int:
+    """Poll the decisions topic until `expected` distinct decisions are there (or time is up)."""
+    deadline = time.monotonic() + timeout_s
+    while (count := len(asyncio.run(decided(worker)))) < expected and time.monotonic() < deadline:
+        assert worker.proc is not None and worker.proc.poll() is None, worker.logs()[-3000:]
+        time.sleep(3.0)
+    return count
+
+
+async def lag(worker: Worker) -> dict[str, int]:
+    """Per input partition not consumed to its end: the records the group has not committed."""
+    from aiokafka import AIOKafkaConsumer, TopicPartition
+
+    group = worker.config.worker.app_id
+    consumer = AIOKafkaConsumer(bootstrap_servers=worker.bootstrap, group_id=group)
+    await consumer.start()
+    try:
+        behind: dict[str, int] = {}
+        for topic in (*(worker.topic(t) for t in INPUT_TOPICS), worker.topic(Topic.SIZED)):
+            tps = [TopicPartition(topic, p) for p in consumer.partitions_for_topic(topic) or ()]
+            ends = await consumer.end_offsets(tps)
+            for tp in tps:
+                committed = await consumer.committed(tp) or 0
+                if committed < ends[tp]:
+                    behind[f"{tp.topic}/{tp.partition}"] = ends[tp] - committed
+        return behind
+    finally:
+        await consumer.stop()
+
+
+async def read_tables(worker: Worker) -> dict[str, dict[str, Any]]:
+    """Each table's entries as its changelog last wrote them: what a restart would recover."""
+    app_id = worker.config.worker.app_id
+    tables: dict[str, dict[str, Any]] = defaultdict(dict)
+    for name in (*AUDITED_TABLES, "ensemble"):
+        codec = StateCodec(TABLE_STATES[name])
+        for rec in sorted(await read(worker, f"{app_id}-{name}-changelog"), key=lambda r: r.offset):
+            assert rec.key is not None
+            tables[name][rec.key.decode()] = codec._loads(rec.value)
+    return tables
+
+
+def audit_run(worker: Worker) -> tuple[Audit, dict[str, dict[str, Any]]]:
+    async def everything() -> tuple[Audit, dict[str, dict[str, Any]]]:
+        inputs = {t: await read(worker, worker.topic(t)) for t in INPUT_TOPICS}
+        sized = await read(worker, worker.topic(Topic.SIZED))
+        decisions = await read(worker, worker.topic(Topic.DECISIONS))
+        return audit(inputs, sized, decisions, worker.config), await read_tables(worker)
+
+    return asyncio.run(everything())
+
+
+def book_state(book: Any) -> dict[str, Any]:
+    """The book without its kept answers, which depend on how the batches fell."""
+    state: dict[str, Any] = book.as_dict()
+    state.pop("replies")
+    return state
+
+
+def ranges(ids: list[str], triggers: dict[str, Any]) -> dict[int, list[tuple[int, int]]]:
+    """The trigger offsets of `ids`, per partition, as (first, last) runs: what went missing."""
+    by_partition: dict[int, list[int]] = defaultdict(list)
+    for i in ids:
+        by_partition[triggers[i].partition].append(triggers[i].offset)
+    runs: dict[int, list[tuple[int, int]]] = {}
+    for partition, offsets in sorted(by_partition.items()):
+        offsets.sort()
+        runs[partition] = []
+        for o in offsets:
+            if runs[partition] and runs[partition][-1][1] == o - 1:
+                runs[partition][-1] = (runs[partition][-1][0], o)
+            else:
+                runs[partition].append((o, o))
+    return runs
