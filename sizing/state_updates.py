@@ -19,13 +19,12 @@ def posterior_key(strategy_id: str, symbol: str, regime: Regime) -> str:
     return f"{strategy_id}|{symbol}|{regime.value}"
 
 
-def residual_key(strategy_id: str, symbol: str) -> str:
-    return f"{strategy_id}|{symbol}"
-
-
 def track_key(strategy_id: str, symbol: str) -> str:
-    """The key of `track_record[strategy|symbol]`, which holds both of the entries above."""
+    """The key of `track_record[strategy|symbol]`: the pair's posteriors and residuals."""
     return f"{strategy_id}|{symbol}"
+
+
+residual_key = track_key  # the residual window lives in the pair's track record
 
 
 def on_onchain(msg: OnChainSignal, cfg: SizingConfig, source: InputRef) -> CascadeAssessment:

@@ -64,7 +64,8 @@ class EntryHistory:
         )
         self._set("track_record", key, track, ref)
         # Lineage names the posterior and the residuals apart: index both views of the entry.
-        self._set("posterior", f"{key}|{msg.regime.value}", track.posterior(msg.regime), ref)
+        p_key = state_updates.posterior_key(msg.strategy_id, msg.symbol, msg.regime)
+        self._set("posterior", p_key, track.posterior(msg.regime), ref)
         self._set("residuals", key, track.residuals, ref)
 
     def _set(self, table: str, key: str, state: Any, ref: InputRef) -> None:

@@ -116,7 +116,11 @@ def _view(sig: TacticalSignal, reads: dict[str, Any], entries: EntryHistory) -> 
         sentiment=entries.at("sentiment", sig.symbol, reads["sentiment"]),
         posterior=None
         if confirmed is None
-        else entries.at("posterior", f"{key}|{confirmed.value}", reads["posterior"]),
+        else entries.at(
+            "posterior",
+            state_updates.posterior_key(sig.strategy_id, sig.symbol, confirmed),
+            reads["posterior"],
+        ),
         residuals=entries.at("residuals", key, reads["residuals"]),
     )
 

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import orjson
-from aiokafka import AIOKafkaProducer
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 
 from himari_l3.audit.recompute import Audit, Recorded, audit
 from himari_l3.topic_reader import read_to_end
@@ -90,8 +90,6 @@ def wait_for_decisions(worker: Worker, expected: int, timeout_s: float = 180.0) 
 
 async def lag(worker: Worker) -> dict[str, int]:
     """Per input partition not consumed to its end: the records the group has not committed."""
-    from aiokafka import AIOKafkaConsumer, TopicPartition
-
     group = worker.config.worker.app_id
     consumer = AIOKafkaConsumer(bootstrap_servers=worker.bootstrap, group_id=group)
     await consumer.start()
