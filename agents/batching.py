@@ -14,7 +14,9 @@ from schemas.topics import CONTRACT, Topic
 from sizing.refs import InputRef
 from streams import metrics
 from streams.decoding import ErrorType, Rejection, decode
+from streams.frontier import Place
 from streams.outbox import Outbox
+from streams.rewind import Rewinder
 from streams.runtime import Runtime
 
 log = logging.getLogger(__name__)
@@ -34,18 +36,32 @@ def stop_now(exc: BaseException) -> None:
 
 
 async def consume(stream: faust.Stream[Any], runtime: Runtime, handle: Handler) -> None:
-    """At-least-once: a batch's inputs are acked only after all its sends are acknowledged."""
+    """At-least-once: a batch's inputs are acked only after all its sends are acknowledged.
+
+    Each record is first placed against the frontier (streams.frontier): a record past records
+    faust skipped is left unacked, and faust is rewound to them.
+    """
     worker = runtime.config.worker
     outbox, progress = Outbox(), Progress(handle.__module__.rsplit(".", 1)[-1])
+    rewinder = Rewinder(runtime.app, runtime.config.kafka)
+    frontier = rewinder.frontier
     async for events in stream.noack_take(worker.batch_max, within=worker.batch_within_s):
+        done = []
         for event in events:
-            handle(event.message, runtime, outbox)
+            message = event.message
+            place = await rewinder.place(message)
+            if place is Place.AHEAD:
+                continue
+            if place is not Place.SEEN:
+                handle(message, runtime, outbox)
+                frontier.processed((message.topic, message.partition), message.offset)
+            done.append(event)
             if outbox.full():
                 await deliver(outbox, runtime)
         await deliver(outbox, runtime)
-        for event in events:
+        for event in done:
             await stream.ack(event)
-        progress.batch_done(len(events))
+        progress.batch_done(len(done))
 
 
 class Progress:

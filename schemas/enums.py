@@ -1,5 +1,6 @@
 """Enumerations of the contract; parsing is case-insensitive and never defaults."""
 
+import reprlib
 from collections.abc import Callable
 from enum import StrEnum
 from typing import Annotated, Any
@@ -52,6 +53,11 @@ class TradingState(StrEnum):
 _REGIME_ALIASES = {"CRISIS_FLIGHT": "CRISIS"}
 
 
+# A hostile name can be 60,000 characters long: a reason shows its ends only.
+_SHORT = reprlib.Repr()
+_SHORT.maxstring = 40
+
+
 def _parser(enum: type[StrEnum], aliases: dict[str, str] | None = None) -> Callable[[Any], Any]:
     """A case-insensitive parser that rejects unknown names instead of defaulting."""
     names = ", ".join(m.value for m in enum)
@@ -65,7 +71,8 @@ def _parser(enum: type[StrEnum], aliases: dict[str, str] | None = None) -> Calla
         try:
             return enum(key)
         except ValueError:
-            raise ValueError(f"unknown {label} {value!r}; expected one of {names}") from None
+            shown = _SHORT.repr(value)
+            raise ValueError(f"unknown {label} {shown}; expected one of {names}") from None
 
     return parse
 

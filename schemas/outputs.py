@@ -85,6 +85,8 @@ class DeadLetter(BaseModel):
     error_type: str
     error: str
     raw: str
+    # "utf-8", "base64", or "base64-truncated": the start of an input too large to keep whole
+    # (streams.decoding.raw_text).
     raw_encoding: str = "utf-8"
     received_at_ns: int
 

@@ -7,6 +7,8 @@ import faust
 from faust.transport.drivers import TRANSPORTS
 
 from schemas.config import KafkaConfig, Layer3Config
+from streams.frontier import Frontier
+from streams.recovery import OrderedTableManager
 
 TRANSPORTS.aliases.setdefault("himari", "streams.transport:Transport")
 
@@ -34,9 +36,11 @@ def credentials(cfg: KafkaConfig) -> Any:
 
 
 class Layer3App(faust.App):
-    """faust.App plus the one consumer setting faust does not expose."""
+    """faust.App plus the one consumer setting faust does not expose, and the agents'
+    frontier of input offsets (streams.frontier)."""
 
     fetch_max_wait_ms: int = 100
+    frontier: Frontier
 
 
 def create_app(cfg: Layer3Config, **overrides: Any) -> Layer3App:
@@ -58,9 +62,13 @@ def create_app(cfg: Layer3Config, **overrides: Any) -> Layer3App:
         "web_port": cfg.worker.web_port or 6066,
         "web_bind": "127.0.0.1",
         "datadir": cfg.worker.data_dir,
-        "stream_wait_empty": False,
+        # A worker losing partitions finishes (delivers and acks) the batch in hand before it
+        # rejoins the group: the new owner then recovers a changelog with the batch's fences.
+        "stream_wait_empty": True,
+        "TableManager": OrderedTableManager,
     }
     settings.update(overrides)
     app = Layer3App(cfg.worker.app_id, **settings)
     app.fetch_max_wait_ms = cfg.kafka.fetch_max_wait_ms  # read by streams.transport
+    app.frontier = Frontier()
     return app

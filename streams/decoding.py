@@ -1,6 +1,8 @@
 """Decode raw Kafka records at the edge: a valid model, or a rejection naming the field."""
 
 import base64
+import re
+import reprlib
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
@@ -62,8 +64,15 @@ def _classify(err: dict[str, Any]) -> ErrorType:
     return ErrorType.INVALID_VALUE
 
 
+# repr() of a value nested 1,000 deep (orjson parses up to 1,024) exceeds Python's recursion
+# limit and would crash the agent: show a few levels and items only.
+_REPR = reprlib.Repr()
+_REPR.maxlevel = 4
+_REPR.maxstring = _REPR.maxlong = _REPR.maxother = 80
+
+
 def _shown(value: Any) -> str:
-    text = repr(value)
+    text = _REPR.repr(value)
     return text if len(text) <= 80 else text[:77] + "..."
 
 
@@ -100,7 +109,7 @@ def decode(
     try:
         document = orjson.loads(raw)
     except orjson.JSONDecodeError as exc:
-        return _json_rejection(raw, exc)
+        return _json_rejection(exc)
     if not isinstance(document, dict):
         return Rejection(
             ErrorType.NOT_AN_OBJECT,
@@ -119,14 +128,25 @@ def decode(
     return _check_key(message, key, key_field)
 
 
-def _json_rejection(raw: bytes, exc: orjson.JSONDecodeError) -> Rejection:
-    # JSON has no NaN or Infinity; name them, since that is what producers most often send.
-    if b"NaN" in raw or b"Infinity" in raw or "infinity" in str(exc):
-        return Rejection(
-            ErrorType.NON_FINITE,
-            f"the value holds NaN or Infinity, which JSON does not allow ({exc})",
-        )
-    return Rejection(ErrorType.INVALID_JSON, f"the value is not valid JSON: {exc}")
+# orjson stops at the value it refused: a NaN or Infinity literal (any case, maybe signed), or a
+# number beyond a double; the field is the object key just before it.
+_NON_FINITE = re.compile(r"[-+]?(?:nan|inf|infinity)(?!\w)", re.IGNORECASE)
+_KEY_BEFORE = re.compile(r'"((?:[^"\\]|\\.){1,128})"\s*:\s*[-+]?$')
+
+
+def _json_rejection(exc: orjson.JSONDecodeError) -> Rejection:
+    doc, pos = str(exc.doc), exc.pos
+    overflow = "infinity when parsed as double" in exc.msg
+    if not overflow and not _NON_FINITE.match(doc, pos):
+        return Rejection(ErrorType.INVALID_JSON, f"the value is not valid JSON: {exc}")
+    key = _KEY_BEFORE.search(doc, max(0, pos - 300), pos)
+    where = f"field '{key.group(1)}'" if key else "the value"
+    what = (
+        "a number too large for a double (it would read as Infinity)"
+        if overflow
+        else "NaN or Infinity, which JSON does not allow"
+    )
+    return Rejection(ErrorType.NON_FINITE, f"{where} holds {what} ({exc})")
 
 
 def _check_key(message: BaseModel, key: bytes | None, key_field: str) -> BaseModel | Rejection:
@@ -144,11 +164,24 @@ def _check_key(message: BaseModel, key: bytes | None, key_field: str) -> BaseMod
     return message
 
 
+# A dead letter must fit the producer's request limit (1,000,000 bytes) whatever arrived: JSON
+# escaping can grow text sixfold (a raw 0x01 byte becomes "\u0001"), and an oversize input
+# can itself be near the broker's 1 MB limit.
+RAW_KEPT_BYTES = 256 * 1024
+
+
 def raw_text(raw: bytes | None) -> tuple[str, str]:
-    """The original bytes for a dead letter: as text when UTF-8, else base64."""
+    """The original bytes for a dead letter: as text when UTF-8, else base64. Bytes that would
+    not fit in RAW_KEPT_BYTES even as base64 keep their beginning only ("base64-truncated")."""
     if raw is None:
         return "", "utf-8"
     try:
-        return raw.decode("utf-8"), "utf-8"
+        text = raw.decode("utf-8")
     except UnicodeDecodeError:
-        return base64.b64encode(raw).decode("ascii"), "base64"
+        pass
+    else:
+        if len(orjson.dumps(text)) <= RAW_KEPT_BYTES:
+            return text, "utf-8"
+    kept = raw[: RAW_KEPT_BYTES // 4 * 3]
+    encoding = "base64" if len(kept) == len(raw) else "base64-truncated"
+    return base64.b64encode(kept).decode("ascii"), encoding

@@ -15,6 +15,11 @@ REDELIVERED = Counter(
     "Triggers seen again after a restart: answer sent again (resent) or already on the broker",
     ["answer_topic", "outcome"],
 )
+REWINDS = Counter(
+    "himari_l3_input_rewinds_total",
+    "Times faust skipped an input partition's records and was rewound to them",
+    ["topic", "reason"],
+)
 DECISIONS = Counter("himari_l3_decisions_total", "Sizing decisions emitted", ["side"])
 REASONS = Counter(
     "himari_l3_decision_reasons_total", "Reason codes on emitted decisions", ["reason"]

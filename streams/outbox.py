@@ -14,6 +14,10 @@ from streams.decoding import Rejection, raw_text
 # Answers staged past this many bytes are delivered before the batch goes on: a table entry
 # keeps its batch's answers (sizing.replies), and a changelog record must stay well under 1 MB.
 DELIVER_AT_BYTES = 256 * 1024
+# A dead letter carries its input's key twice (record key and `key` field) beside up to 256 KiB
+# of raw bytes (streams.decoding.raw_text): both copies are capped so it fits under 1 MB.
+KEY_KEPT_BYTES = 256 * 1024
+KEY_SHOWN_BYTES = 1024
 
 
 class Outbox:
@@ -50,12 +54,12 @@ class Outbox:
         text, encoding = raw_text(raw)
         self.send(
             topic,
-            key,
+            None if key is None else key[:KEY_KEPT_BYTES],
             {
                 "source_topic": ref.topic,
                 "partition": ref.partition,
                 "offset": ref.offset,
-                "key": None if key is None else key.decode(errors="replace"),
+                "key": None if key is None else key[:KEY_SHOWN_BYTES].decode(errors="replace"),
                 "error_type": why.error_type.value,
                 "error": why.error,
                 "raw": text,

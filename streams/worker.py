@@ -12,11 +12,15 @@ from agents import portfolio_inputs, symbol_inputs
 from schemas.config import Layer3Config
 from streams import config_follower
 from streams.app import create_app
+from streams.rewind import Rewinder
 from streams.runtime import Runtime
 from streams.tables import create_tables
 from streams.topic_admin import ensure_topics
 
 log = logging.getLogger(__name__)
+
+# How long a held partition may make no progress with records waiting before it is rewound.
+WATCH_EVERY_S = 15.0
 
 
 def build(cfg: Layer3Config) -> tuple[faust.App, Runtime]:
@@ -25,6 +29,8 @@ def build(cfg: Layer3Config) -> tuple[faust.App, Runtime]:
     rt = Runtime(cfg, app, create_tables(app, cfg.topics.partitions))
     symbol_inputs.register(app, rt)
     portfolio_inputs.register(app, rt)
+    watchdog = Rewinder(app, cfg.kafka)
+    app.timer(WATCH_EVERY_S, name="input_watchdog")(watchdog.watch)
     return app, rt
 
 

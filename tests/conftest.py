@@ -22,9 +22,14 @@ def kafka() -> Iterator[EmbeddedBroker]:
 def worker_factory(kafka: EmbeddedBroker, tmp_path: Path) -> Iterator[object]:
     started: list[Worker] = []
 
-    def make(**extra_env: str) -> Worker:
+    def make(prefix: str | None = None, **extra_env: str) -> Worker:
+        """A worker with its own topics, or one more in the group of the worker with `prefix`."""
+        group = {} if prefix is None else {"prefix": prefix}
         w = Worker(
-            kafka.bootstrap_servers, tmp_path / f"w{len(started)}", extra_env=dict(extra_env)
+            kafka.bootstrap_servers,
+            tmp_path / f"w{len(started)}",
+            extra_env=dict(extra_env),
+            **group,
         )
         started.append(w)
         return w

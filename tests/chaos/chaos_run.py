@@ -95,8 +95,9 @@ async def lag(worker: Worker) -> dict[str, int]:
     await consumer.start()
     try:
         behind: dict[str, int] = {}
+        partitions = range(worker.config.topics.partitions)
         for topic in (*(worker.topic(t) for t in INPUT_TOPICS), worker.topic(Topic.SIZED)):
-            tps = [TopicPartition(topic, p) for p in consumer.partitions_for_topic(topic) or ()]
+            tps = [TopicPartition(topic, p) for p in partitions]
             ends = await consumer.end_offsets(tps)
             for tp in tps:
                 committed = await consumer.committed(tp) or 0
@@ -107,26 +108,32 @@ async def lag(worker: Worker) -> dict[str, int]:
         await consumer.stop()
 
 
-async def read_tables(worker: Worker) -> dict[str, dict[str, Any]]:
-    """Each table's entries as its changelog last wrote them: what a restart would recover."""
+async def capture(worker: Worker) -> dict[str, list[Recorded]]:
+    """Every record of the run's topics and changelogs, as the broker holds them."""
+    app_id = worker.config.worker.app_id
+    names = [worker.topic(t) for t in (*INPUT_TOPICS, Topic.SIZED, Topic.DECISIONS)]
+    names += [f"{app_id}-{table}-changelog" for table in (*AUDITED_TABLES, "ensemble")]
+    return {name: await read(worker, name) for name in names}
+
+
+def audit_run(
+    worker: Worker, captured: dict[str, list[Recorded]]
+) -> tuple[Audit, dict[str, dict[str, Any]]]:
+    """The audit of the captured run, and each table as its changelog last wrote it."""
+    inputs = {t: captured[worker.topic(t)] for t in INPUT_TOPICS}
+    sized, decisions = captured[worker.topic(Topic.SIZED)], captured[worker.topic(Topic.DECISIONS)]
+    return audit(inputs, sized, decisions, worker.config), _tables(worker, captured)
+
+
+def _tables(worker: Worker, captured: dict[str, list[Recorded]]) -> dict[str, dict[str, Any]]:
     app_id = worker.config.worker.app_id
     tables: dict[str, dict[str, Any]] = defaultdict(dict)
     for name in (*AUDITED_TABLES, "ensemble"):
         codec = StateCodec(TABLE_STATES[name])
-        for rec in sorted(await read(worker, f"{app_id}-{name}-changelog"), key=lambda r: r.offset):
+        for rec in sorted(captured[f"{app_id}-{name}-changelog"], key=lambda r: r.offset):
             assert rec.key is not None
             tables[name][rec.key.decode()] = codec._loads(rec.value)
     return tables
-
-
-def audit_run(worker: Worker) -> tuple[Audit, dict[str, dict[str, Any]]]:
-    async def everything() -> tuple[Audit, dict[str, dict[str, Any]]]:
-        inputs = {t: await read(worker, worker.topic(t)) for t in INPUT_TOPICS}
-        sized = await read(worker, worker.topic(Topic.SIZED))
-        decisions = await read(worker, worker.topic(Topic.DECISIONS))
-        return audit(inputs, sized, decisions, worker.config), await read_tables(worker)
-
-    return asyncio.run(everything())
 
 
 def book_state(book: Any) -> dict[str, Any]:
@@ -151,3 +158,22 @@ def ranges(ids: list[str], triggers: dict[str, Any]) -> dict[int, list[tuple[int
             else:
                 runs[partition].append((o, o))
     return runs
+
+
+def assigned(worker: Worker, topic: Topic) -> list[set[int]]:
+    """The partitions of `topic` in each assignment the worker logged, oldest first."""
+    name = worker.topic(topic)
+    found = []
+    for line in worker.logs().splitlines():
+        cells = [c.strip() for c in line.split("|")]
+        if len(cells) == 4 and cells[1] == name and cells[2].startswith("{"):
+            found.append(_partition_set(cells[2]))
+    return found
+
+
+def _partition_set(text: str) -> set[int]:
+    parts: set[int] = set()
+    for item in text.strip("{}").split(","):
+        first, _, last = item.strip().partition("-")
+        parts.update(range(int(first), int(last or first) + 1))
+    return parts

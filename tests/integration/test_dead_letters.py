@@ -128,6 +128,20 @@ def test_each_kind_of_bad_input_is_dead_lettered_and_the_next_signal_is_still_si
     assert worker.proc is not None and worker.proc.poll() is None
 
 
+def test_a_key_near_the_broker_limit_is_dead_lettered_with_its_beginning(worker_factory):
+    worker = worker_factory().start()
+    key = b"\x01" * 600_000  # JSON-escaped, this alone would be 3.6 MB
+    topic = worker.topic(Topic.TACTICAL)
+    records = [(topic, key, raw_signal()), (topic, b"BTC-USD", value(signal(1)))]
+    asyncio.run(produce(worker.bootstrap, records))
+    [letter] = asyncio.run(collect(worker.bootstrap, worker.topic(Topic.DEADLETTER), 1, 60))
+    [decision] = asyncio.run(collect(worker.bootstrap, worker.topic(Topic.DECISIONS), 1, 60))
+    assert letter["error_type"] == "key_mismatch"
+    assert letter["key"] == "\x01" * 1024
+    assert decision["correlation_id"] == "valid-1"
+    assert worker.proc is not None and worker.proc.poll() is None
+
+
 def test_dead_letters_keep_undecodable_bytes_as_base64(worker_factory):
     worker = worker_factory().start()
     raw = b"\xff\xfe not utf-8 \x00"
