@@ -41,6 +41,7 @@ class Layer3App(faust.App):
 
     fetch_max_wait_ms: int = 100
     frontier: Frontier
+    kafka_config: KafkaConfig
 
 
 def create_app(cfg: Layer3Config, **overrides: Any) -> Layer3App:
@@ -71,4 +72,5 @@ def create_app(cfg: Layer3Config, **overrides: Any) -> Layer3App:
     app = Layer3App(cfg.worker.app_id, **settings)
     app.fetch_max_wait_ms = cfg.kafka.fetch_max_wait_ms  # read by streams.transport
     app.frontier = Frontier()
+    app.kafka_config = cfg.kafka
     return app

@@ -14,6 +14,8 @@ from typing import Any, cast
 from faust.tables.manager import TableManager
 from faust.tables.recovery import Recovery
 
+from streams.log_ends import log_ends
+
 
 class OrderedRecovery(Recovery):
     async def on_recovery_completed(self, generation_id: int = 0) -> None:
@@ -65,6 +67,15 @@ class OrderedRecovery(Recovery):
         earliest = await consumer.earliest_offsets(*uncommitted) if uncommitted else {}
         held = {tp: positions[tp] if positions[tp] is not None else earliest[tp] for tp in streams}
         cast(Any, self.app).frontier.hold(held)
+
+    async def _build_highwaters(
+        self, consumer: Any, tps: set[Any], destination: Any, title: str
+    ) -> None:
+        # Where a changelog ends decides when recovery is done: never trust ListOffsets alone.
+        await super()._build_highwaters(consumer, tps, destination, title)
+        ends = await log_ends(cast(Any, self.app).kafka_config, tps)
+        for tp in tps:
+            destination[tp] = max(destination[tp], ends[(tp.topic, tp.partition)] - 1)
 
     def on_partitions_revoked(self, revoked: set[Any]) -> None:
         cast(Any, self.app).frontier.release(revoked)

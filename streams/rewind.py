@@ -14,6 +14,7 @@ from himari_l3 import kafka_clients
 from schemas.config import KafkaConfig
 from streams import metrics
 from streams.frontier import Frontier, Partition, Place
+from streams.log_ends import fetched_ends
 
 log = logging.getLogger(__name__)
 
@@ -51,15 +52,15 @@ class Rewinder:
         held = dict(self.frontier.next)
         if not held:
             return
-        ends = await (await self._consumer()).end_offsets([TopicPartition(*tp) for tp in held])
-        for tp in self.frontier.behind({(t.topic, t.partition): o for t, o in ends.items()}):
+        ends = await fetched_ends(await self._consumer(), held)
+        for tp in self.frontier.behind(ends):
             if self._progress.get(tp) != held[tp]:
                 continue
             # Offsets past the frontier may hold transaction markers only: nothing to wait for.
             if await self._first_existing(tp, held[tp], WATCH_PROBE_MS) is None:
                 continue
             self.frontier.rewound_to.pop(tp, None)  # a rewind that did not take: again
-            await self._rewind(tp, "stalled", f"log ends at {ends[TopicPartition(*tp)]}")
+            await self._rewind(tp, "stalled", f"log ends at {ends[tp]}")
         self._progress = held
 
     async def _rewind(self, tp: Partition, reason: str, detail: str) -> None:

@@ -16,6 +16,7 @@ from himari_l3.audit.recompute import Audit, Recorded, audit
 from himari_l3.topic_reader import read_to_end
 from schemas.topics import INPUT_TOPICS, Topic
 from streams.codecs import StateCodec
+from streams.log_ends import log_ends
 from streams.tables import TABLE_STATES
 from tests.chaos.workload import Message
 from tests.integration.harness import Worker
@@ -48,9 +49,17 @@ class Chaos:
         return self.worker.logs()[-3000:]
 
 
-async def publish(bootstrap: str, worker: Worker, messages: list[Message], rate: float) -> None:
-    """Send in order at about `rate` messages a second (batched, as DESIGN §7 asks)."""
-    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, linger_ms=5, acks="all")
+async def publish(
+    bootstrap: str, worker: Worker, messages: list[Message], rate: float, idempotent: bool = True
+) -> None:
+    """Send in order at about `rate` messages a second (batched, as DESIGN §7 asks).
+
+    Idempotent where the broker allows it (not Tansu): a send retried across a broker stall
+    would otherwise land twice, and the run would hold more signals than it published.
+    """
+    producer = AIOKafkaProducer(
+        bootstrap_servers=bootstrap, linger_ms=5, acks="all", enable_idempotence=idempotent
+    )
     await producer.start()
     try:
         started, chunk = time.monotonic(), 200
@@ -94,15 +103,14 @@ async def lag(worker: Worker) -> dict[str, int]:
     consumer = AIOKafkaConsumer(bootstrap_servers=worker.bootstrap, group_id=group)
     await consumer.start()
     try:
+        topics = (*(worker.topic(t) for t in INPUT_TOPICS), worker.topic(Topic.SIZED))
+        tps = [(t, p) for t in topics for p in range(worker.config.topics.partitions)]
+        ends = await log_ends(worker.config.kafka, tps)  # Tansu under-reports ListOffsets
         behind: dict[str, int] = {}
-        partitions = range(worker.config.topics.partitions)
-        for topic in (*(worker.topic(t) for t in INPUT_TOPICS), worker.topic(Topic.SIZED)):
-            tps = [TopicPartition(topic, p) for p in partitions]
-            ends = await consumer.end_offsets(tps)
-            for tp in tps:
-                committed = await consumer.committed(tp) or 0
-                if committed < ends[tp]:
-                    behind[f"{tp.topic}/{tp.partition}"] = ends[tp] - committed
+        for (topic, partition), end in ends.items():
+            committed = await consumer.committed(TopicPartition(topic, partition)) or 0
+            if committed < end:
+                behind[f"{topic}/{partition}"] = end - committed
         return behind
     finally:
         await consumer.stop()

