@@ -41,7 +41,8 @@ def regime_of(symbol: str) -> str:
     return REGIMES[SYMBOLS.index(symbol) % len(REGIMES)]
 
 
-def _indicators(rng: random.Random, stress: float) -> dict[str, float]:
+def indicators(rng: random.Random, stress: float) -> dict[str, float]:
+    """The five cascade indicators of an on-chain reading; stress 0 is calm, 1 a cascade."""
     return {
         "funding_rate": round(0.0001 + 0.0099 * stress, 6),
         "oi_change_pct": round(-0.3 * stress, 4),
@@ -61,7 +62,7 @@ def state_records(seed: int = 11) -> list[Record]:
         key, base = sym.encode(), {"symbol": sym, "timestamp_ns": now}
         out.append(Record(Topic.REGIME, key, encode({**base, "regime": regime_of(sym)})))
         stress = 0.05 + 0.1 * (i % 6)  # MONITOR for most symbols, REDUCE_50% for a few
-        out.append(Record(Topic.ONCHAIN, key, encode({**base, **_indicators(rng, stress)})))
+        out.append(Record(Topic.ONCHAIN, key, encode({**base, **indicators(rng, stress)})))
         trend = ("BULLISH", "BEARISH", "NEUTRAL")[i % 3]
         out.append(Record(Topic.SENTIMENT, key, encode({**base, "trend": trend, "strength": 0.5})))
         for strategy in STRATEGIES:

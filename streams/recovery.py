@@ -75,7 +75,16 @@ class OrderedRecovery(Recovery):
         await super()._build_highwaters(consumer, tps, destination, title)
         ends = await log_ends(cast(Any, self.app).kafka_config, tps)
         for tp in tps:
-            destination[tp] = max(destination[tp], ends[(tp.topic, tp.partition)] - 1)
+            fetched = ends[(tp.topic, tp.partition)] - 1
+            if fetched > destination[tp]:
+                self.log.warning(
+                    "%s/%d: ListOffsets ends at %d, a fetch at %d: recovering to the fetch's",
+                    tp.topic,
+                    tp.partition,
+                    destination[tp] + 1,
+                    fetched + 1,
+                )
+                destination[tp] = fetched
 
     def on_partitions_revoked(self, revoked: set[Any]) -> None:
         cast(Any, self.app).frontier.release(revoked)
