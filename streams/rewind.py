@@ -36,8 +36,10 @@ class Rewinder:
         """NEXT or UNTRACKED: process it; SEEN: ack it unprocessed; AHEAD: leave it unacked."""
         tp, offset = (message.topic, message.partition), message.offset
         place = self.frontier.place(tp, offset)
-        if place is Place.AHEAD:
-            expected = self.frontier.next[tp]
+        expected = self.frontier.next.get(tp)
+        # One probe per frontier position: the records still queued behind a rewind ask no more.
+        if place is Place.AHEAD and (tp, expected) not in self.frontier.first_existing:
+            assert expected is not None
             first = await self._first_existing(tp, expected)
             if first is not None:
                 self.frontier.learn(tp, expected, first)

