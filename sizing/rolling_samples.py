@@ -27,10 +27,13 @@ class Completed:
     """Closed periods, oldest first: (period, value). Equal by value; caches go by identity."""
 
     points: tuple[tuple[int, float], ...] = ()
-    # other series' name → (its Completed, stats); one entry per name, so it stays bounded.
-    _cache: dict[str, tuple["Completed", int, PairStats]] = field(
+    # other series' name → (its token, min points, stats); one entry per name. The other
+    # series is known by its token, not held: holding it kept every older period alive
+    # through the other's cache in turn (the soak saw memory grow by each period).
+    _cache: dict[str, tuple[list[int], int, PairStats]] = field(
         default_factory=dict, repr=False, compare=False, hash=False
     )
+    _token: list[int] = field(default_factory=list, repr=False, compare=False, hash=False)
     # pstdev of the values once computed: realised volatility reads it for every signal.
     _pstdev: list[float] = field(default_factory=list, repr=False, compare=False, hash=False)
 
@@ -132,12 +135,12 @@ def aligned(a: dict[int, float], b: dict[int, float]) -> tuple[list[float], list
 def completed_stats(a: Completed, b: Completed, b_name: str, min_points: int) -> PairStats:
     """r and agreement over the periods both have completed; cached until either changes."""
     hit = a._cache.get(b_name)
-    if hit is not None and hit[0] is b and hit[1] == min_points:
+    if hit is not None and hit[0] is b._token and hit[1] == min_points:
         return hit[2]
     xs, ys = aligned(a.as_map(), b.as_map())
     r = pearson(xs, ys) if len(xs) >= min_points else None
     stats = PairStats(r, bool(xs) and xs == ys)
-    a._cache[b_name] = (b, min_points, stats)
+    a._cache[b_name] = (b._token, min_points, stats)
     return stats
 
 

@@ -1,5 +1,6 @@
 """Signal independence (seed 003 §4a): effective count n²/ΣC² and who speaks with one voice."""
 
+import gc
 import math
 
 import pytest
@@ -219,3 +220,18 @@ def test_strategies_identical_in_their_only_period_count_as_one_voice():
     out = signal_independence.assess(samples, CFG)
     assert out.voices == 3
     assert out.effective == pytest.approx(9.0 / 3.5)
+
+
+def test_pair_caches_do_not_keep_older_periods_alive() -> None:
+    def live() -> int:
+        gc.collect()
+        return sum(1 for o in gc.get_objects() if type(o) is Completed)
+
+    before = live()
+    a, b = Completed(((0, 1.0),)), Completed(((0, 2.0),))
+    for i in range(1, 500):  # two series closing periods in turn, each cached against the other
+        a = Completed((*a.points, (i, float(i % 7))))
+        completed_stats(a, b, "b", 3)
+        b = Completed((*b.points, (i, float(i % 5))))
+        completed_stats(b, a, "a", 3)
+    assert live() - before <= 2
