@@ -49,8 +49,8 @@ async def consume(stream: faust.Stream[Any], runtime: Runtime, handle: Handler) 
         done = []
         for event in events:
             message = event.message
-            place = await rewinder.place(message)
-            if place is Place.AHEAD:
+            place = frontier.place((message.topic, message.partition), message.offset)
+            if place is Place.AHEAD and await rewinder.settle(message) is Place.AHEAD:
                 continue
             if place is not Place.SEEN:
                 handle(message, runtime, outbox)

@@ -56,10 +56,13 @@ class Frontier:
         self.first_existing[(tp, offset)] = first
 
     def processed(self, tp: Partition, offset: int) -> None:
+        # Called for every record: the two maps are empty unless a skip is being mended.
         if tp in self.next:
-            self.first_existing.pop((tp, self.next[tp]), None)
+            if self.first_existing:
+                self.first_existing.pop((tp, self.next[tp]), None)
+            if self.rewound_to:
+                self.rewound_to.pop(tp, None)
             self.next[tp] = offset + 1
-            self.rewound_to.pop(tp, None)
 
     def needs_rewind(self, tp: Partition) -> int | None:
         """The offset to rewind `tp` to, unless a rewind there is already under way."""
@@ -68,6 +71,10 @@ class Frontier:
             return None
         self.rewound_to[tp] = expected
         return expected
+
+    def rewind_again(self, tp: Partition) -> None:
+        """Let `needs_rewind` ask again at the same position: the last rewind did not take."""
+        self.rewound_to.pop(tp, None)
 
     def behind(self, ends: dict[Partition, int]) -> list[Partition]:
         """Held partitions whose log ends past the frontier: records wait that never came."""

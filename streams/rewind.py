@@ -32,18 +32,17 @@ class Rewinder:
         self._probe: AIOKafkaConsumer | None = None
         self._progress: dict[Partition, int] = {}
 
-    async def place(self, message: Any) -> Place:
-        """NEXT or UNTRACKED: process it; SEEN: ack it unprocessed; AHEAD: leave it unacked."""
+    async def settle(self, message: Any) -> Place:
+        """For a record placed AHEAD: NEXT when the records before it do not exist, else AHEAD
+        (leave it unacked) with faust rewound to them. Only AHEAD records come here."""
         tp, offset = (message.topic, message.partition), message.offset
-        place = self.frontier.place(tp, offset)
-        expected = self.frontier.next.get(tp)
+        expected = self.frontier.next[tp]
         # One probe per frontier position: the records still queued behind a rewind ask no more.
-        if place is Place.AHEAD and (tp, expected) not in self.frontier.first_existing:
-            assert expected is not None
+        if (tp, expected) not in self.frontier.first_existing:
             first = await self._first_existing(tp, expected)
             if first is not None:
                 self.frontier.learn(tp, expected, first)
-                place = self.frontier.place(tp, offset)
+        place = self.frontier.place(tp, offset)
         if place is Place.AHEAD:
             await self._rewind(tp, "skipped", f"got offset {offset}")
         return place
@@ -61,7 +60,7 @@ class Rewinder:
             # Offsets past the frontier may hold transaction markers only: nothing to wait for.
             if await self._first_existing(tp, held[tp], WATCH_PROBE_MS) is None:
                 continue
-            self.frontier.rewound_to.pop(tp, None)  # a rewind that did not take: again
+            self.frontier.rewind_again(tp)  # a rewind that did not take
             await self._rewind(tp, "stalled", f"log ends at {ends[tp]}")
         self._progress = held
 

@@ -84,7 +84,7 @@ def test_every_record_is_processed_once_in_order_whatever_faust_skips(
         if not found:
             if not any(o >= frontier.next[TP] for o in log):
                 break
-            frontier.rewound_to.pop(TP, None)  # the watchdog: records wait, none come
+            frontier.rewind_again(TP)  # the watchdog: records wait, none come
             position = frontier.next[TP] if frontier.needs_rewind(TP) is not None else position
             continue
         offset, delivered = found[0], delivered + 1
