@@ -187,7 +187,7 @@ def _completed_pairs(
     result = _effective(list(names), rs, joined, tuple(degenerate))
     pairs = PairVerdicts(cfg, rs, frozenset(joined), tuple(degenerate), tuple(unknown), result)
     if len(_MEMO) >= _MEMO_SIZE:
-        _MEMO.clear()
+        del _MEMO[next(iter(_MEMO))]  # the oldest: past periods' entries go, live ones stay
     _MEMO[key] = (held, pairs)
     return pairs
 
