@@ -1,7 +1,6 @@
 """The one consume loop every agent uses: batch, handle each record, deliver, then ack."""
 
 import logging
-import os
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -12,7 +11,7 @@ from pydantic import BaseModel
 
 from schemas.topics import CONTRACT, Topic
 from sizing.refs import InputRef
-from streams import metrics
+from streams import fail_fast, metrics
 from streams.decoding import ErrorType, Rejection, decode
 from streams.frontier import Place
 from streams.outbox import Outbox
@@ -22,17 +21,6 @@ from streams.runtime import Runtime
 log = logging.getLogger(__name__)
 
 Handler = Callable[[Any, Runtime, Outbox], None]
-
-
-def stop_now(exc: BaseException) -> None:
-    """End the process without a graceful stop: unacked inputs must come again from the broker.
-
-    Letting the exception reach faust is worse: a crashed take loop can leave faust acking
-    (and committing) inputs nobody processed.
-    """
-    log.critical("delivery failed, exiting so the batch's inputs are redelivered: %r", exc)
-    logging.shutdown()
-    os._exit(70)
 
 
 async def consume(stream: faust.Stream[Any], runtime: Runtime, handle: Handler) -> None:
@@ -94,7 +82,7 @@ async def deliver(outbox: Outbox, runtime: Runtime) -> None:
     try:
         await outbox.deliver(runtime.app.producer)
     except Exception as exc:  # not CancelledError: a graceful stop just leaves the batch unacked
-        stop_now(exc)
+        fail_fast.stop_now("delivery failed", exc)
         raise
 
 

@@ -75,7 +75,9 @@ class Rewinder:
         consumer = self.app.consumer
         # faust's gap tracking would otherwise count the skipped records as acknowledged.
         consumer._gap.pop(TP(*tp), None)
-        await consumer.seek(TP(*tp), to)
+        # aiokafka runs in faust's consumer thread: `seek` from this loop races its fetcher
+        # (a KeyError that crashed it, or a wake-up lost for good); seek_wait seeks in there.
+        await consumer.seek_wait({TP(*tp): to})
 
     async def _first_existing(
         self, tp: Partition, offset: int, timeout_ms: int = PROBE_TIMEOUT_MS

@@ -10,7 +10,7 @@ from prometheus_client import start_http_server
 
 from agents import portfolio_inputs, symbol_inputs
 from schemas.config import Layer3Config
-from streams import config_follower
+from streams import config_follower, fail_fast
 from streams.app import create_app
 from streams.rewind import Rewinder
 from streams.runtime import Runtime
@@ -31,6 +31,11 @@ def build(cfg: Layer3Config) -> tuple[faust.App, Runtime]:
     portfolio_inputs.register(app, rt)
     watchdog = Rewinder(app, cfg.kafka)
     app.timer(WATCH_EVERY_S, name="input_watchdog")(watchdog.watch)
+
+    async def exit_when_crashed() -> None:
+        await fail_fast.exit_when_crashed(app)
+
+    app.task(exit_when_crashed)
     return app, rt
 
 

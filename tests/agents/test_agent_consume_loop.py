@@ -27,10 +27,10 @@ from agent_harness import (
     tactical,
 )
 
-from agents import batching
 from schemas.enums import Regime
 from schemas.outputs import SizingDecision
 from schemas.topics import Topic
+from streams import fail_fast
 from streams.worker import build
 
 
@@ -115,7 +115,7 @@ def test_failed_delivery_stops_the_process_and_acks_nothing(
     producer = FakeProducer(fail=ConnectionError("broker gone"))
     crashes: list[BaseException] = []
     # The real stop_now ends the process (os._exit); here it only records why.
-    monkeypatch.setattr(batching, "stop_now", crashes.append)
+    monkeypatch.setattr(fail_fast, "stop_now", lambda why, exc: crashes.append(exc))
 
     async def scenario() -> None:
         async with running("symbol_inputs", producer) as live:
