@@ -122,6 +122,11 @@ class EnsembleConfig(Frozen):
     second_strategy_penalty: Fraction = 0.7
     drift_alert_pct: PositiveFloat = 0.20
     history_size: Annotated[int, Field(ge=1, le=100_000)] = 1000
+    # A portfolio's book holds at most this many strategies: it bounds the book's record, the
+    # weight snapshots and the pairwise independence work. A further one is refused (book_full).
+    max_strategies: Annotated[int, Field(ge=1, le=256)] = 48
+    # A strategy with no signal for this long (event time) leaves the book: views and samples.
+    strategy_idle_s: Annotated[float, Field(gt=0.0, le=30 * 86_400.0)] = 3_600.0
 
 
 class CorrelationConfig(Frozen):
@@ -173,6 +178,9 @@ class ConcentrationConfig(Frozen):
     max_net_delta_pct: Annotated[float, Field(gt=0.0, le=100.0)] = 0.70
 
 
+MAX_BOOK_SAMPLES = 32_000
+
+
 class SizingConfig(Frozen):
     """Everything that changes a decision; its hash is the `config_version`."""
 
@@ -194,6 +202,17 @@ class SizingConfig(Frozen):
     max_snapshot_age_s: Annotated[float, Field(gt=0.0, le=30 * 86_400.0)] = 300.0
     require_regime: bool = True
     require_cascade: bool = True
+
+    @model_validator(mode="after")
+    def _book_fits_a_record(self) -> Self:
+        # A book keeps `window` samples of 16 bytes per strategy in one changelog record (1 MB).
+        points = self.ensemble.max_strategies * self.independence.window
+        if points > MAX_BOOK_SAMPLES:
+            raise ValueError(
+                f"ensemble.max_strategies × independence.window is {points} samples per book; "
+                f"at most {MAX_BOOK_SAMPLES} fit in its changelog record"
+            )
+        return self
 
 
 class InputsConfig(Frozen):

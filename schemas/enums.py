@@ -119,3 +119,4 @@ class Reason(StrEnum):
     POSITION_SWING = "position_swing"
     TRADING_STATE_REDUCING = "trading_state_reducing"
     KILL_SWITCH = "kill_switch"
+    BOOK_FULL = "book_full"

@@ -75,6 +75,13 @@ class Views:
             self.gross.pop(strategy, None)
             self.net.pop(strategy, None)
 
+    def drop_strategy(self, strategy: str) -> None:
+        """Every view of `strategy` gone, as if it had never signalled."""
+        for symbol in self.by_strategy.pop(strategy, _EMPTY):
+            _set(self.by_symbol, symbol, strategy, 0.0)
+        self.gross.pop(strategy, None)
+        self.net.pop(strategy, None)
+
     def copy(self) -> "Views":
         return Views(
             {k: dict(v) for k, v in self.by_symbol.items()},

@@ -20,6 +20,7 @@ class BookUpdate(Value):
     __slots__ = (
         "allocated_usd",
         "decision_id",
+        "evicted",
         "marks",
         "prices",
         "samples",
@@ -52,6 +53,7 @@ class BookUpdate(Value):
         allocated_usd: float,
         strategy_gross: float,
         strategy_net: float,
+        evicted: tuple[str, ...] = (),
     ) -> None:
         self.symbol: Final = symbol
         self.strategy: Final = strategy
@@ -70,6 +72,8 @@ class BookUpdate(Value):
         # The strategy's sums over its views, this wish included.
         self.strategy_gross: Final = strategy_gross
         self.strategy_net: Final = strategy_net
+        # Strategies idle too long, gone from the book before this decision was sized.
+        self.evicted: Final = evicted
 
 
 @dataclass(slots=True)
@@ -94,6 +98,8 @@ class PortfolioBook:
 
     def apply(self, update: BookUpdate) -> None:
         """Commit one decision; nothing else ever changes the book."""
+        for strategy in update.evicted:
+            self.views.drop_strategy(strategy)
         self.views.commit_wish(
             update.symbol, update.strategy, update.wish, update.strategy_gross, update.strategy_net
         )
@@ -108,6 +114,19 @@ class PortfolioBook:
         self.pair_verdicts = update.verdicts
         self.snapshots += 1
         self.source = update.source
+
+    def without(self, strategies: tuple[str, ...]) -> "PortfolioBook":
+        """A copy with `strategies` gone: their views and samples (weights follow the views)."""
+        book = self.copy()
+        for strategy in strategies:
+            book.views.drop_strategy(strategy)
+            book.samples.pop(strategy, None)
+        book.pair_verdicts = None  # they were on the old set of strategies
+        return book
+
+    def strategies(self) -> set[str]:
+        """Every strategy the book holds anything of."""
+        return self.samples.keys() | self.views.by_strategy.keys()
 
     def copy(self) -> "PortfolioBook":
         """An independent book (its values are immutable, so the maps are copied one level)."""
@@ -130,7 +149,7 @@ class PortfolioBook:
             "targets": self.targets,
             "weights": self.weights,
             "prices": {s: p.as_dict() for s, p in self.prices.items()},
-            "samples": {s: v.as_list() for s, v in self.samples.items()},
+            "samples": {s: v.as_packed() for s, v in self.samples.items()},
             "swings": {s: [list(m) for m in w] for s, w in self.swings.items()},
             "snapshots": self.snapshots,
             "source": ref_dict(self.source),
@@ -144,7 +163,7 @@ class PortfolioBook:
             targets=dict(data["targets"]),
             weights=dict(data["weights"]),
             prices={s: PriceSeries.from_dict(p) for s, p in data["prices"].items()},
-            samples={s: Samples.from_list(v) for s, v in data["samples"].items()},
+            samples={s: _samples(v) for s, v in data["samples"].items()},
             swings={
                 s: tuple((int(a), float(b), float(c)) for a, b, c in w)
                 for s, w in data["swings"].items()
@@ -153,6 +172,11 @@ class PortfolioBook:
             source=InputRef.from_dict(data.get("source")),
             replies=Replies.from_dict(data["replies"]) if "replies" in data else Replies(),
         )
+
+
+def _samples(data: Any) -> Samples:
+    """Packed columns, or the list of points that records written before them hold."""
+    return Samples.from_packed(data) if isinstance(data, dict) else Samples.from_list(data)
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,6 +10,8 @@ from typing import Any, Final, final
 from schemas.config import SizingConfig
 from schemas.enums import Reason, Side, TradingState
 from sizing import (
+    book_membership,
+    correlation_monitor,
     stage2_diagnostics,
     stage2_ensemble,
     stage2_limits,
@@ -94,10 +96,17 @@ def size(
     """Size one stage-1 result into the symbol's target; the book is read, not changed."""
     if book is None:
         book = PortfolioBook()
+    period = correlation_monitor.period_of(s1.timestamp_ns, cfg.independence.period_s)
+    evicted = book_membership.evictions(book, s1.strategy_id, period, cfg)
+    if evicted:
+        book = book.without(evicted)
     reasons = list(s1.reasons)
+    admitted = book_membership.admits(book, s1.strategy_id, cfg)
+    if not admitted:  # its view is left out; the symbol keeps the other strategies' views
+        reasons.append(Reason.BOOK_FULL)
     equity = _equity(portfolio, cfg, reasons)
     steps = Steps.from_stage1(s1.waterfall, direction(s1.action) * equity)
-    ens = stage2_ensemble.apply(s1, book, equity, steps, reasons, cfg)
+    ens = stage2_ensemble.apply(s1, book, equity, steps, reasons, cfg, admitted)
     lim = stage2_limits.apply(s1, book, equity, steps, reasons, cfg)
     risk = stage2_risk.apply(s1, portfolio, book, equity, lim.limit, steps, reasons, cfg)
     failed = guard_price(s1) or _guard_snapshot(s1, portfolio, cfg)
@@ -114,10 +123,11 @@ def size(
     update = BookUpdate(
         s1.symbol, s1.strategy_id, ens.wish, target, marks, ens.weights, lim.prices, ens.samples,
         ens.verdicts, source, s1.timestamp_ns, s1.decision_id, gross_usd, ens.strategy_gross, ens.strategy_net,
+        evicted,
     )  # fmt: skip
     reasons = list(dict.fromkeys(reasons))
     components = stage2_diagnostics.components(
-        portfolio, book, equity, final, gross_usd, ens, lim, risk, reasons, cfg
+        portfolio, book, equity, final, gross_usd, ens, lim, risk, reasons, cfg, evicted
     )
     return PortfolioSize(
         strategy_size_usd=s1.fraction * equity,

@@ -144,12 +144,42 @@ def assess_pairs(
     """`assess`, with the joined pairs; `known` are verdicts on these very completed periods."""
     if known is None or known.cfg is not cfg:
         known = _completed_pairs(tuple(sorted(samples)), samples, cfg)
-    extra = {p for p in known.unknown if identical_so_far(samples[p[0]], samples[p[1]])}
+    extra = _identical_unknowns(known, samples)
     if not extra:
         return Assessment(known.result, known.joined, known)
     joined = known.joined | extra
     independence = _effective(sorted(samples), known.rs, joined, known.degenerate)
     return Assessment(independence, joined, known)
+
+
+Pair = tuple[str, str]
+# id(verdicts) → (verdicts, its unknown pairs by name, the samples last asked, their answer).
+# Within a period a signal changes its own strategy's series only: the other unknown pairs'
+# answers stand, so they are not checked again (strategies² checks a signal, at 48 strategies).
+_UNKNOWNS: dict[int, tuple[PairVerdicts, dict[str, list[Pair]], dict[str, Samples], set[Pair]]] = {}
+
+
+def _identical_unknowns(known: PairVerdicts, samples: dict[str, Samples]) -> set[Pair]:
+    """The pairs of `known.unknown` whose series agree so far (the open period included)."""
+    hit = _UNKNOWNS.get(id(known))
+    if hit is None or hit[0] is not known or hit[2].keys() != samples.keys():
+        by_name: dict[str, list[Pair]] = {}
+        for pair in known.unknown:
+            by_name.setdefault(pair[0], []).append(pair)
+            by_name.setdefault(pair[1], []).append(pair)
+        extra = {p for p in known.unknown if identical_so_far(samples[p[0]], samples[p[1]])}
+    else:
+        by_name, before, extra = hit[1], hit[2], set(hit[3])
+        for name, series in samples.items():
+            if before.get(name) is not series:
+                for pair in by_name.get(name, ()):
+                    extra.discard(pair)
+                    if identical_so_far(samples[pair[0]], samples[pair[1]]):
+                        extra.add(pair)
+    if len(_UNKNOWNS) >= _MEMO_SIZE:
+        del _UNKNOWNS[next(iter(_UNKNOWNS))]
+    _UNKNOWNS[id(known)] = (known, by_name, samples, extra)
+    return extra
 
 
 def _same_objects(a: tuple[Any, ...], b: tuple[Any, ...]) -> bool:

@@ -40,6 +40,7 @@ def components(
     risk: "RiskStep",
     reasons: list[str],  # without repeats
     cfg: SizingConfig,
+    evicted: tuple[str, ...] = (),
 ) -> dict[str, Any]:
     return {
         "ensemble": {
@@ -49,6 +50,12 @@ def components(
             "weights": ens.weights,
             "drift": ensemble.drift(book.weights, ens.weights, cfg.ensemble),
             "independence": ens.independence.diagnostics(),
+            "book": {
+                "strategies": len(ens.samples),
+                "max_strategies": cfg.ensemble.max_strategies,
+                "evicted_idle": list(evicted),
+                "full": Reason.BOOK_FULL in reasons,
+            },
             "correlation": {
                 "correlated": lim.correlated,
                 "cluster_exposure_usd": lim.cluster_usd,

@@ -83,24 +83,32 @@ def apply(
     steps: Steps,
     reasons: list[str],
     cfg: SizingConfig,
+    admitted: bool = True,
 ) -> EnsembleStep:
     """Strategy budget on the new view, then every strategy's view stacked, then independence.
 
     The book is read, never written: its views are taken as they will be once this wish is in.
+    A strategy the book has no place for (not `admitted`) stays out of it: no view, no sample.
     """
     views, strategy = book.views, s1.strategy_id
     others = views.others(strategy, s1.symbol)
-    wish, kept, used = strategy_budget(s1, others, direction(s1.action), cfg)
+    sign = direction(s1.action) if admitted else 0.0
+    wish, kept, used = strategy_budget(s1, others, sign, cfg)
     if kept < 1.0:
         steps.scale("strategy_budget", kept, reasons, STRATEGY_BUDGET)
     own = [*others, wish] if wish != 0.0 else others
     own_gross, own_net = math.fsum(map(abs, own)), math.fsum(own)
     independence_cfg = cfg.independence
     period = correlation_monitor.period_of(s1.timestamp_ns, independence_cfg.period_s)
-    samples = signal_independence.record(book.samples, strategy, own_net, period, independence_cfg)
     held = book.samples.get(strategy)
+    if admitted:
+        samples = signal_independence.record(
+            book.samples, strategy, own_net, period, independence_cfg
+        )
+    else:
+        samples = book.samples
     # No period closed and no strategy came or went: the book's pair verdicts still hold.
-    unchanged = held is not None and held.period == period
+    unchanged = not admitted or (held is not None and held.period == period)
     assessed = signal_independence.assess_pairs(
         samples, independence_cfg, book.pair_verdicts if unchanged else None
     )

@@ -211,3 +211,11 @@ def test_config_version_follows_a_model_copy_that_changes_sizing():
     before = cfg.config_version
     changed = parse_config({"sizing": {"kelly": {"kelly_fraction": 0.2}}}).sizing
     assert cfg.model_copy(update={"sizing": changed}).config_version != before
+
+
+def test_book_too_large_for_one_record_is_a_config_error_naming_both_fields():
+    document = {"sizing": {"ensemble": {"max_strategies": 100}}}
+    with pytest.raises(ConfigError, match=r"ensemble.max_strategies × independence.window"):
+        parse_config(document)
+    assert parse_config(document | {"sizing": {"ensemble": {"max_strategies": 100},
+                                               "independence": {"window": 300}}})  # fmt: skip

@@ -4,10 +4,12 @@ import gc
 import math
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from schemas.config import IndependenceConfig
 from sizing import signal_independence
-from sizing.rolling_samples import Completed, Samples, completed_stats
+from sizing.rolling_samples import Completed, Samples, completed_stats, identical_so_far
 
 CFG = IndependenceConfig()
 
@@ -191,6 +193,25 @@ def test_assess_is_the_same_on_a_rebuilt_map():
     assert signal_independence.assess(rebuilt, CFG) == signal_independence.assess(samples, CFG)
 
 
+@given(
+    st.lists(
+        st.tuples(st.integers(0, 600), st.floats(allow_nan=False, allow_infinity=False)),
+        max_size=60,
+    )
+)
+def test_packed_samples_come_back_equal_bit_for_bit(recorded: list[tuple[int, float]]):
+    """A book's samples go to its changelog as binary columns and return identical."""
+    samples, period = Samples(), 28_000_000
+    for gap, value in recorded:
+        period += gap
+        samples = samples.record(period, value, 500)
+    back = Samples.from_packed(samples.as_packed())
+    assert back == samples
+    assert [math.copysign(1.0, v) for _, v in back.all_points()] == [
+        math.copysign(1.0, v) for _, v in samples.all_points()
+    ]
+
+
 def test_assess_under_a_larger_min_samples_does_not_reuse_an_earlier_correlation():
     """assess is a function of (samples, cfg): the call before it does not change its answer."""
     strict = IndependenceConfig(min_samples=20)
@@ -235,3 +256,29 @@ def test_pair_caches_do_not_keep_older_periods_alive() -> None:
         b = Completed((*b.points, (i, float(i % 5))))
         completed_stats(b, a, "a", 3)
     assert live() - before <= 2
+
+
+VALUES = st.sampled_from([-1.0, 0.0, 1.0])
+
+
+@given(
+    st.lists(st.lists(VALUES, max_size=3), min_size=5, max_size=5),
+    st.lists(st.tuples(st.integers(0, 4), VALUES), max_size=30),
+)
+def test_warm_up_joins_checked_again_only_for_the_signalling_series_equal_a_full_check(
+    histories: list[list[float]], signals: list[tuple[int, float]]
+):
+    """Within a period each signal moves one series; the memo must answer as a full check."""
+    names = [f"s{i}" for i in range(5)]
+    samples = {}
+    for name, history in zip(names, histories, strict=True):
+        series = Samples()
+        for period, value in enumerate(history, start=3 - len(history)):
+            series = series.record(period, value, 500)
+        samples[name] = series.record(3, 0.0, 500)  # every one open in period 3
+    known = signal_independence.assess_pairs(samples, CFG, None).verdicts
+    for i, value in signals:
+        samples = {**samples, names[i]: samples[names[i]].record(3, value, 500)}
+        got = signal_independence.assess_pairs(samples, CFG, known)
+        full = {p for p in known.unknown if identical_so_far(samples[p[0]], samples[p[1]])}
+        assert got.joined == known.joined | full
