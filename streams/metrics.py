@@ -1,5 +1,6 @@
 """Prometheus metrics of the worker (names follow seed 000 §12 where it has one)."""
 
+from collections import OrderedDict
 from typing import Any
 
 from prometheus_client import Counter, Gauge, Histogram
@@ -84,15 +85,25 @@ CONFIG_RELOADS = Counter(
 )
 
 
-_CHILDREN: dict[tuple[Any, ...], Any] = {}
+# Series labelled by symbol, strategy or portfolio come and go with the keys: each metric keeps
+# its most recently used ones only, so a churning universe cannot grow the registry for good.
+MAX_SERIES_PER_METRIC = 2_000
+_CHILDREN: dict[Any, OrderedDict[tuple[str, ...], Any]] = {}
 
 
 def child(metric: Any, *labels: str) -> Any:
     """The labelled series, resolved once: `labels()` takes a lock and hashes on every call."""
-    key = (metric, *labels)
-    found = _CHILDREN.get(key)
-    if found is None:
-        found = _CHILDREN[key] = metric.labels(*labels)
+    series = _CHILDREN.get(metric)
+    if series is None:
+        series = _CHILDREN[metric] = OrderedDict()
+    found = series.get(labels)
+    if found is not None:
+        series.move_to_end(labels)
+        return found
+    if len(series) >= MAX_SERIES_PER_METRIC:
+        oldest, _ = series.popitem(last=False)
+        metric.remove(*oldest)
+    found = series[labels] = metric.labels(*labels)
     return found
 
 
@@ -140,10 +151,10 @@ def _record_portfolio(decision: dict[str, Any]) -> None:
 
 def record_cascade(symbol: str, components: dict[str, float]) -> None:
     for name, value in components.items():
-        CASCADE_RISK.labels(symbol, name).set(value)
+        child(CASCADE_RISK, symbol, name).set(value)
 
 
 def record_regime(symbol: str, before: int, after: int, confirmations: int) -> None:
     if after > before:
         REGIME_FALSE_FLIPS.inc(after - before)
-    REGIME_PROGRESS.labels(symbol).set(confirmations)
+    child(REGIME_PROGRESS, symbol).set(confirmations)

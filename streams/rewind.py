@@ -17,6 +17,8 @@ from streams.frontier import Frontier, Partition, Place
 from streams.log_ends import fetched_ends
 
 log = logging.getLogger(__name__)
+# aiokafka logs every assignment of the probe consumer at INFO: one table per watchdog round.
+logging.getLogger("aiokafka.consumer.subscription_state").setLevel(logging.WARNING)
 
 PROBE_TIMEOUT_MS = 5_000
 WATCH_PROBE_MS = 1_000
