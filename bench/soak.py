@@ -84,6 +84,13 @@ def _args(argv: Sequence[str] | None) -> argparse.Namespace:
     )
     p.add_argument("--drain-s", type=float, default=300.0, help="wait for the backlog at the end")
     p.add_argument("--max-slope", type=float, default=1.0, help="MiB/min, second half: the check")
+    p.add_argument(
+        "--strategy-idle-s",
+        type=float,
+        default=120.0,
+        help="the worker's ensemble.strategy_idle_s: the soak slides its strategy window over\n"
+        "the universe in minutes, so a strategy's idle time is compressed as much",
+    )
     p.add_argument("--seed", type=int, default=17)
     p.add_argument("--json", type=Path, default=None, help="also write the figures here")
     args = p.parse_args(argv)
@@ -509,6 +516,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     say(f"{args.engine} broker up on {broker.bootstrap_servers} in {time.monotonic() - t0:.1f} s; "
         f"topic prefix {run_id}.")  # fmt: skip
     os.environ.update(broker.client_env)  # the engine's client settings, for the worker too
+    os.environ["HIMARI_L3__SIZING__ENSEMBLE__STRATEGY_IDLE_S"] = str(args.strategy_idle_s)
     try:
         results = asyncio.run(Soak(args, broker.bootstrap_servers, run_id).run())
     except KeyboardInterrupt:
