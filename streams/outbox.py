@@ -11,9 +11,13 @@ from sizing.refs import InputRef
 from streams.codecs import encode_state
 from streams.decoding import Rejection, raw_text
 
-# Answers staged past this many bytes are delivered before the batch goes on: a table entry
-# keeps its batch's answers (sizing.replies), and a changelog record must stay well under 1 MB.
-DELIVER_AT_BYTES = 256 * 1024
+# A table entry keeps its batch's answers (sizing.replies) in its changelog record, which must
+# stay well under 1 MB: once one entry keeps this many bytes, the batch is delivered before it
+# goes on. The limit is per entry, not per batch: a batch answering across many entries (stage
+# 1's tactical partitions, stage 2's portfolios) is not cut into small deliveries.
+DELIVER_AT_KEPT_BYTES = 256 * 1024
+# And a batch's answers in all, which bound the worker's memory and its produce requests.
+DELIVER_AT_BYTES = 4 * 1024 * 1024
 # A dead letter carries its input's key twice (record key and `key` field) beside up to 256 KiB
 # of raw bytes (streams.decoding.raw_text): both copies are capped so it fits under 1 MB.
 KEY_KEPT_BYTES = 256 * 1024
@@ -32,6 +36,7 @@ class Outbox:
         self.changelog: dict[tuple[str, int, str], Any] = {}
         self.batch = 0  # delivery batches so far: `Replies` prunes by it
         self.staged_bytes = 0
+        self.most_kept = 0  # the bytes of answers the fullest entry of this batch keeps
 
     def send(self, topic: str, key: bytes | None, value: dict[str, Any]) -> None:
         self.send_raw(topic, key, orjson.dumps(value))
@@ -40,8 +45,12 @@ class Outbox:
         self.records.append((topic, key, value))
         self.staged_bytes += len(value)
 
+    def kept(self, entry_bytes: int) -> None:
+        """An entry now keeps `entry_bytes` of answers in its record."""
+        self.most_kept = max(self.most_kept, entry_bytes)
+
     def full(self) -> bool:
-        return self.staged_bytes >= DELIVER_AT_BYTES
+        return self.most_kept >= DELIVER_AT_KEPT_BYTES or self.staged_bytes >= DELIVER_AT_BYTES
 
     def put(self, table: TableT[str, Any], key: str, value: Any, partition: int) -> None:
         """Write a table entry now, and its changelog record when the batch is delivered."""
@@ -81,7 +90,7 @@ class Outbox:
         )
         self.records.clear()
         self.changelog.clear()
-        self.staged_bytes = 0
+        self.staged_bytes = self.most_kept = 0
         self.batch += 1
 
 

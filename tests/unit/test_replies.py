@@ -36,18 +36,40 @@ def test_answers_of_an_earlier_batch_before_the_next_kept_offset_are_forgotten()
     assert sorted(replies.sent) == ["id0-13"]
 
 
-def test_answers_of_an_earlier_batch_after_the_next_kept_offset_stay_until_sent_again() -> None:
+def recovered(replies: Replies) -> Replies:
+    """The entry as a restarted worker reads it back from its changelog record."""
+    return Replies.from_dict(orjson.loads(orjson.dumps(replies.as_dict())))
+
+
+def test_recovered_answers_after_the_next_kept_offset_stay_until_sent_again() -> None:
     # After a restart inputs come again from the last commit: 11 is answered again first,
     # and 12 must still be there when its turn comes.
-    replies = kept(10, 11, 12, batch=0)
-    kept(11, batch=1, replies=replies)
+    replies = recovered(kept(10, 11, 12, batch=4))
+    kept(11, batch=0, replies=replies)
     assert sorted(replies.sent) == ["id0-11", "id0-12"]
 
 
-def test_pruning_leaves_other_partitions_alone() -> None:
+def test_pruning_leaves_recovered_answers_of_other_partitions_alone() -> None:
+    replies = recovered(kept(10, partition=0, batch=4))
+    kept(20, partition=1, batch=0, replies=replies)
+    assert sorted(replies.sent) == ["id0-10", "id1-20"]
+
+
+def test_answers_this_worker_delivered_in_an_earlier_batch_go_whatever_their_partition() -> None:
+    # Each trigger partition's last batch used to stay: an entry answering eight partitions
+    # kept eight batches of answers, past 1 MB.
     replies = kept(10, partition=0, batch=0)
     kept(20, partition=1, batch=1, replies=replies)
-    assert sorted(replies.sent) == ["id0-10", "id1-20"]
+    assert sorted(replies.sent) == ["id1-20"]
+    assert replies.size() == len(b'{"o":20}')
+
+
+def test_kept_bytes_follow_every_answer_kept_replaced_and_forgotten() -> None:
+    replies = kept(1, 2, 3, batch=0)
+    assert replies.size() == 3 * len(b'{"o":1}')
+    replies.keep(0, 2, "id0-2", b'{"o":2,"again":true}', 0)
+    assert replies.size() == sum(len(r.payload) for r in replies.sent.values())
+    assert recovered(replies).size() == replies.size()
 
 
 def test_all_answers_of_one_batch_stay_together() -> None:
@@ -82,8 +104,18 @@ class Broker:
         self.committed = 0
 
 
-def run(broker: Broker, inputs: int, life: int, batches: list[int], crash: tuple[int, int]):
-    """One worker life from the last commit; crash = (batch index, answers landed, -1: none)."""
+def run(
+    broker: Broker,
+    inputs: int,
+    life: int,
+    batches: list[int],
+    crash: tuple[int, int],
+    partitions: int = 1,
+):
+    """One worker life from the last commit; crash = (batch index, answers landed, -1: none).
+
+    Input `o` is offset o // partitions of partition o % partitions: partitions interleave in
+    every batch, so pruning one partition's answers must not lose another's."""
     replies = Replies.from_dict(orjson.loads(broker.record)) if broker.record else Replies()
     offset, batch = broker.committed, 0
     for size in batches:
@@ -91,14 +123,14 @@ def run(broker: Broker, inputs: int, life: int, batches: list[int], crash: tuple
             return
         staged: list[tuple[str, bytes]] = []
         for o in range(offset, min(offset + size, inputs)):
-            rid = f"id{o}"
-            if replies.fenced(0, o):
+            rid, where = f"id{o}", (o % partitions, o // partitions)
+            if replies.fenced(*where):
                 payload = replies.reply(rid)
                 if payload is None:
                     continue
             else:
                 payload = orjson.dumps({"o": o, "life": life})  # a recomputation differs
-            replies.keep(0, o, rid, payload, batch)
+            replies.keep(*where, rid, payload, batch)
             staged.append((rid, payload))
         if batch == crash[0] and crash[1] < 0:
             return  # died before the changelog phase was acknowledged
@@ -123,12 +155,15 @@ def run(broker: Broker, inputs: int, life: int, batches: list[int], crash: tuple
         ),
         max_size=6,
     ),
+    partitions=st.integers(1, 3),
 )
-def test_every_trigger_is_answered_and_every_answer_repeats_identically(inputs, lives) -> None:
+def test_every_trigger_is_answered_and_every_answer_repeats_identically(
+    inputs, lives, partitions
+) -> None:
     broker = Broker()
     for life, (batches, crash) in enumerate(lives):
-        run(broker, inputs, life, batches, crash)
-    run(broker, inputs, len(lives), [8] * inputs, (-1, 0))  # the last life runs to the end
+        run(broker, inputs, life, batches, crash, partitions)
+    run(broker, inputs, len(lives), [8] * inputs, (-1, 0), partitions)  # runs to the end
     by_id: dict[str, set[bytes]] = {}
     for rid, payload in broker.answers:
         by_id.setdefault(rid, set()).add(payload)
