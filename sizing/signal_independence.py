@@ -8,6 +8,7 @@ count is n²/ΣC²ᵢⱼ, and size is scaled by √(effective/n) when it falls s
 
 import math
 from dataclasses import dataclass, field
+from collections.abc import Set as AbstractSet
 from typing import Any, Final, final
 
 from schemas.config import IndependenceConfig
@@ -157,10 +158,13 @@ Pair = tuple[str, str]
 # Within a period a signal changes its own strategy's series only: the other unknown pairs'
 # answers stand, so they are not checked again (strategies² checks a signal, at 48 strategies).
 _UNKNOWNS: dict[int, tuple[PairVerdicts, dict[str, list[Pair]], dict[str, Samples], set[Pair]]] = {}
+_NO_PAIRS: frozenset[Pair] = frozenset()
 
 
-def _identical_unknowns(known: PairVerdicts, samples: dict[str, Samples]) -> set[Pair]:
+def _identical_unknowns(known: PairVerdicts, samples: dict[str, Samples]) -> AbstractSet[Pair]:
     """The pairs of `known.unknown` whose series agree so far (the open period included)."""
+    if not known.unknown:
+        return _NO_PAIRS  # past the warm-up, every pair has its verdict
     hit = _UNKNOWNS.get(id(known))
     if hit is None or hit[0] is not known or hit[2].keys() != samples.keys():
         by_name: dict[str, list[Pair]] = {}
