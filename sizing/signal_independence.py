@@ -7,8 +7,8 @@ count is n²/ΣC²ᵢⱼ, and size is scaled by √(effective/n) when it falls s
 """
 
 import math
-from dataclasses import dataclass, field
 from collections.abc import Set as AbstractSet
+from dataclasses import dataclass, field
 from typing import Any, Final, final
 
 from schemas.config import IndependenceConfig
