@@ -24,7 +24,6 @@ def answer(
     """Send `payload` to (topic, key) and keep it as the answer to trigger (partition, offset)."""
     out.send_raw(to[0], to[1], payload)
     replies.keep(trigger[0], trigger[1], reply_id, payload, out.batch)
-    out.kept(replies.size())
 
 
 def answer_again(

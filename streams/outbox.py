@@ -7,15 +7,19 @@ from typing import Any
 import orjson
 from faust.types import TableT
 
+from sizing.portfolio_book import PortfolioBook
 from sizing.refs import InputRef
+from sizing.replies import Replies
 from streams.codecs import encode_state
 from streams.decoding import Rejection, raw_text
 
-# A table entry keeps its batch's answers (sizing.replies) in its changelog record, which must
-# stay well under 1 MB: once one entry keeps this many bytes, the batch is delivered before it
-# goes on. The limit is per entry, not per batch: a batch answering across many entries (stage
+# A changelog record must stay well under Kafka's 1 MB. An entry that keeps its batch's answers
+# (sizing.replies) grows with the batch, so the batch is delivered once one such record is
+# projected past this: its kept answers, plus the rest of it as last delivered (before its first
+# delivery, a cautious guess). Per entry, not per batch: a batch answering across entries (stage
 # 1's tactical partitions, stage 2's portfolios) is not cut into small deliveries.
-DELIVER_AT_KEPT_BYTES = 256 * 1024
+DELIVER_AT_RECORD_BYTES = 640 * 1024
+FIRST_REST_BYTES = 384 * 1024
 # And a batch's answers in all, which bound the worker's memory and its produce requests.
 DELIVER_AT_BYTES = 4 * 1024 * 1024
 # A dead letter carries its input's key twice (record key and `key` field) beside up to 256 KiB
@@ -36,7 +40,9 @@ class Outbox:
         self.changelog: dict[tuple[str, int, str], Any] = {}
         self.batch = 0  # delivery batches so far: `Replies` prunes by it
         self.staged_bytes = 0
-        self.most_kept = 0  # the bytes of answers the fullest entry of this batch keeps
+        self.largest_record = 0  # the projected bytes of this batch's largest answering entry
+        self._kept: dict[tuple[str, int, str], int] = {}  # entry → its kept answers' bytes
+        self._rest: dict[tuple[str, int, str], int] = {}  # entry → the rest, last delivered
 
     def send(self, topic: str, key: bytes | None, value: dict[str, Any]) -> None:
         self.send_raw(topic, key, orjson.dumps(value))
@@ -45,17 +51,21 @@ class Outbox:
         self.records.append((topic, key, value))
         self.staged_bytes += len(value)
 
-    def kept(self, entry_bytes: int) -> None:
-        """An entry now keeps `entry_bytes` of answers in its record."""
-        self.most_kept = max(self.most_kept, entry_bytes)
-
     def full(self) -> bool:
-        return self.most_kept >= DELIVER_AT_KEPT_BYTES or self.staged_bytes >= DELIVER_AT_BYTES
+        return (
+            self.largest_record >= DELIVER_AT_RECORD_BYTES or self.staged_bytes >= DELIVER_AT_BYTES
+        )
 
     def put(self, table: TableT[str, Any], key: str, value: Any, partition: int) -> None:
         """Write a table entry now, and its changelog record when the batch is delivered."""
         table.data[key] = value
-        self.changelog[(table.changelog_topic.get_topic_name(), partition, key)] = value
+        entry = (table.changelog_topic.get_topic_name(), partition, key)
+        self.changelog[entry] = value
+        kept = _kept_answers(value)
+        if kept:
+            self._kept[entry] = kept
+            projected = kept + self._rest.get(entry, FIRST_REST_BYTES)
+            self.largest_record = max(self.largest_record, projected)
 
     def dead_letter(
         self, topic: str, ref: InputRef, key: bytes | None, raw: bytes | None, why: Rejection
@@ -81,17 +91,34 @@ class Outbox:
         """Changelogs first, then the answers; returns once the broker acknowledged them all."""
         await _all_acknowledged(
             [
-                await producer.send(topic, key.encode(), encode_state(value), partition, None, None)
-                for (topic, partition, key), value in self.changelog.items()
+                await producer.send(entry[0], entry[2].encode(), self._encoded(entry, value), entry[1], None, None)
+                for entry, value in self.changelog.items()
             ]
-        )
+        )  # fmt: skip
         await _all_acknowledged(
             [await producer.send(t, k, v, None, None, None) for t, k, v in self.records]
         )
         self.records.clear()
         self.changelog.clear()
-        self.staged_bytes = self.most_kept = 0
+        self._kept.clear()
+        self.staged_bytes = self.largest_record = 0
         self.batch += 1
+
+    def _encoded(self, entry: tuple[str, int, str], value: Any) -> bytes:
+        data = encode_state(value)
+        kept = self._kept.get(entry)
+        if kept is not None:
+            self._rest[entry] = len(data) - kept
+        return data
+
+
+def _kept_answers(value: Any) -> int:
+    """The bytes of answers an entry keeps: a stage-1 `Replies`, or a book's."""
+    if isinstance(value, Replies):
+        return value.size()
+    if isinstance(value, PortfolioBook):
+        return value.replies.size()
+    return 0
 
 
 async def _all_acknowledged(futures: list[Any]) -> None:

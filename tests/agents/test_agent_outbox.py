@@ -10,7 +10,9 @@ from agent_harness import FakeProducer, Shell, onchain, regime, tactical
 
 from schemas.enums import Regime
 from schemas.topics import Topic
+from sizing.replies import Replies
 from streams.codecs import StateCodec
+from streams.outbox import DELIVER_AT_RECORD_BYTES, FIRST_REST_BYTES, Outbox
 from streams.tables import TABLE_STATES
 
 
@@ -107,3 +109,38 @@ def test_table_writes_are_visible_to_later_inputs_of_the_same_batch() -> None:
     [sized] = shell.sent_docs(Topic.SIZED)
     assert sized["regime"] == "HIGH_VOLATILITY"
     assert sized["reads"]["regime"]["offset"] == 0 and sized["reads"]["cascade"] is not None
+
+
+class _Table:
+    """Just what `Outbox.put` touches of a faust table."""
+
+    def __init__(self, name: str) -> None:
+        self.data: dict[str, object] = {}
+        self.changelog_topic = type("T", (), {"get_topic_name": lambda _: name})()
+
+
+def _answers_until_full(out: Outbox, table: _Table, replies: Replies, size: int) -> int:
+    """Keep `size`-byte answers in one entry until the outbox asks to deliver; their count."""
+    n = 0
+    while not out.full():
+        payload = b"x" * size
+        replies.keep(0, replies.applied.get(0, -1) + 1, f"id{out.batch}-{n}", payload, out.batch)
+        out.send_raw("answers", None, payload)
+        out.put(table, "0", replies, 0)
+        n += 1
+    return n
+
+
+def test_an_entry_delivers_early_by_its_projected_record_not_by_the_batch() -> None:
+    out, table, replies = Outbox(), _Table("sized_replies-changelog"), Replies()
+    # Before its first delivery the rest of the record is guessed large: out at 256 KiB kept.
+    first = _answers_until_full(out, table, replies, 8 * 1024)
+    assert first == (DELIVER_AT_RECORD_BYTES - FIRST_REST_BYTES) // (8 * 1024)
+    asyncio.run(out.deliver(FakeProducer()))
+    # Delivered once, its rest is known to be small: a batch can keep about 640 KiB in it.
+    later = _answers_until_full(out, table, replies, 8 * 1024)
+    assert later > 2 * first
+    sent = FakeProducer()
+    asyncio.run(out.deliver(sent))
+    [record] = [s for s in sent.sent if s.topic == "sized_replies-changelog"]
+    assert len(record.value) < 700 * 1024
