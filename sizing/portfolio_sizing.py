@@ -106,7 +106,7 @@ def size(
         reasons.append(Reason.BOOK_FULL)
     equity = _equity(portfolio, cfg, reasons)
     steps = Steps.from_stage1(s1.waterfall, direction(s1.action) * equity)
-    ens = stage2_ensemble.apply(s1, book, equity, steps, reasons, cfg, admitted)
+    ens = stage2_ensemble.apply(s1, book, equity, steps, reasons, cfg, period, admitted)
     lim = stage2_limits.apply(s1, book, equity, steps, reasons, cfg)
     risk = stage2_risk.apply(s1, portfolio, book, equity, lim.limit, steps, reasons, cfg)
     failed = guard_price(s1) or _guard_snapshot(s1, portfolio, cfg)

@@ -5,7 +5,7 @@ import math
 from typing import Final, final
 
 from schemas.config import SizingConfig
-from sizing import correlation_monitor, ensemble, signal_independence
+from sizing import ensemble, signal_independence
 from sizing.members import ENSEMBLE_PENALTY, SIGNAL_INDEPENDENCE, STRATEGY_BUDGET
 from sizing.portfolio_book import PortfolioBook
 from sizing.rolling_samples import Samples
@@ -83,12 +83,14 @@ def apply(
     steps: Steps,
     reasons: list[str],
     cfg: SizingConfig,
+    period: int,
     admitted: bool = True,
 ) -> EnsembleStep:
     """Strategy budget on the new view, then every strategy's view stacked, then independence.
 
     The book is read, never written: its views are taken as they will be once this wish is in.
     A strategy the book has no place for (not `admitted`) stays out of it: no view, no sample.
+    `period` is the signal's independence period.
     """
     views, strategy = book.views, s1.strategy_id
     others = views.others(strategy, s1.symbol)
@@ -99,7 +101,6 @@ def apply(
     own = [*others, wish] if wish != 0.0 else others
     own_gross, own_net = math.fsum(map(abs, own)), math.fsum(own)
     independence_cfg = cfg.independence
-    period = correlation_monitor.period_of(s1.timestamp_ns, independence_cfg.period_s)
     held = book.samples.get(strategy)
     if admitted:
         samples = signal_independence.record(
