@@ -11,12 +11,13 @@ from pydantic import BaseModel
 
 from schemas.topics import CONTRACT, Topic
 from sizing.refs import InputRef
-from streams import fail_fast, metrics
+from streams import fail_fast, metrics, transactions
 from streams.decoding import ErrorType, Rejection, decode
 from streams.frontier import Place
 from streams.outbox import Outbox
 from streams.rewind import Rewinder
 from streams.runtime import Runtime
+from streams.transactions import TransactionalDelivery
 
 log = logging.getLogger(__name__)
 
@@ -29,10 +30,13 @@ async def consume(stream: faust.Stream[Any], runtime: Runtime, handle: Handler) 
     Each record is first placed against the frontier (streams.frontier): a record past records
     faust skipped is left unacked, and faust is rewound to them.
     """
-    worker = runtime.config.worker
-    outbox, progress = Outbox(), Progress(handle.__module__.rsplit(".", 1)[-1])
+    worker, name = runtime.config.worker, handle.__module__.rsplit(".", 1)[-1]
+    outbox, progress = Outbox(), Progress(name)
     rewinder = Rewinder(runtime.app, runtime.config.kafka)
     frontier = rewinder.frontier
+    # Started before the first batch, so a predecessor's open transaction is aborted at once
+    # and table recovery (read_committed) does not wait for it to time out.
+    txn = await transactions.started(runtime.config, name)
     async for events in stream.noack_take(worker.batch_max, within=worker.batch_within_s):
         done = []
         for event in events:
@@ -45,8 +49,8 @@ async def consume(stream: faust.Stream[Any], runtime: Runtime, handle: Handler) 
                 frontier.processed((message.topic, message.partition), message.offset)
             done.append(event)
             if outbox.full():
-                await deliver(outbox, runtime)
-        await deliver(outbox, runtime)
+                await deliver(outbox, runtime, txn, done)
+        await deliver(outbox, runtime, txn, done)
         for event in done:
             await stream.ack(event)
         progress.batch_done(len(done))
@@ -78,9 +82,16 @@ class Progress:
             self.since = time.monotonic()
 
 
-async def deliver(outbox: Outbox, runtime: Runtime) -> None:
+async def deliver(
+    outbox: Outbox, runtime: Runtime, txn: TransactionalDelivery | None, done: list[Any]
+) -> None:
+    """At-least-once: send and await acknowledgements. Exactly-once: one transaction with
+    the offsets of the inputs done so far."""
     try:
-        await outbox.deliver(runtime.app.producer)
+        if txn is None:
+            await outbox.deliver(runtime.app.producer)
+        else:
+            await txn.deliver(outbox, transactions.input_offsets(e.message for e in done))
     except Exception as exc:  # not CancelledError: a graceful stop just leaves the batch unacked
         fail_fast.stop_now("delivery failed", exc)
         raise

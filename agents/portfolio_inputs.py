@@ -15,12 +15,12 @@ from schemas.messages import KillSwitchReset, PortfolioSnapshot
 from schemas.topics import Topic
 from sizing import portfolio_book, portfolio_sizing, portfolio_state, records
 from sizing.portfolio_book import PortfolioBook
-from sizing.refs import InputRef
+from sizing.refs import InputRef, applied
 from streams import metrics
 from streams.decoding import ErrorType, Rejection
 from streams.outbox import Outbox
 from streams.runtime import Runtime
-from streams.tables import applied, fenced
+from streams.tables import fenced
 
 log = logging.getLogger(__name__)
 

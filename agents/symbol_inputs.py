@@ -18,10 +18,11 @@ from schemas.messages import (
     TradeOutcome,
 )
 from schemas.topics import Topic
-from sizing import records, state_updates, strategy_sizing
+from sizing import entry_expiry, records, state_updates, strategy_sizing
 from sizing.refs import InputRef
 from sizing.replies import Replies
 from sizing.strategy_sizing import SymbolView
+from sizing.track_record import TrackRecord
 from streams import metrics
 from streams.outbox import Outbox
 from streams.runtime import Runtime
@@ -56,19 +57,20 @@ def on_sentiment(msg: SentimentObservation, ref: InputRef, rt: Runtime, out: Out
 
 def on_outcome(msg: TradeOutcome, ref: InputRef, rt: Runtime, out: Outbox) -> None:
     table, key = rt.tables.track_record, state_updates.track_key(msg.strategy_id, msg.symbol)
-    track = table.data.get(key)
-    if fenced(track, ref):
-        return
-    regime = state_updates.outcome_regime(msg, rt.tables.regime.data.get(msg.symbol))
-    if regime is None:
-        log.warning(
-            "outcome %s has no regime and %s has none confirmed: posterior not updated",
-            ref,
-            msg.symbol,
-        )
-    out.put(
-        table, key, state_updates.track_outcome(msg, regime, track, rt.sizing, ref), ref.partition
-    )
+
+    def update(track: TrackRecord | None) -> TrackRecord:
+        regime = state_updates.outcome_regime(msg, rt.tables.regime.data.get(msg.symbol))
+        if regime is None:
+            log.warning(
+                "outcome %s has no regime and %s has none confirmed: posterior not updated",
+                ref,
+                msg.symbol,
+            )
+        return state_updates.track_outcome(msg, regime, track, rt.sizing, ref)
+
+    expiry = state_updates.track_record_expiry(rt.sizing)
+    for k, value in entry_expiry.apply(table.data, key, ref, msg.timestamp_ns, expiry, update):
+        out.put(table, k, value, ref.partition)
 
 
 def symbol_view(sig: TacticalSignal, rt: Runtime) -> SymbolView:

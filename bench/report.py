@@ -67,6 +67,10 @@ def table(r: dict[str, Any]) -> str:
         ("(b)/(c2)", f"{b / c2:>10.3f}", f">= {WORKER_VS_FAUST_TARGET}",
          _verdict(b / c2 >= WORKER_VS_FAUST_TARGET)),
     ]  # fmt: skip
+    if r.get("worker_eos"):
+        eos = median(r["worker_eos"])
+        rows += [("(b) exactly_once (each delivery a transaction)", f"{eos:>10,.0f} sig/s", "", ""),
+                 ("(b) exactly_once / at_least_once", f"{eos / b:>10.3f}", "", "")]  # fmt: skip
     width = max(len(row[0]) for row in rows)
     lines = [
         f"engine {r['engine']} | N = {r['n']:,} signals | throughput = median of {r['repeat']} "
@@ -79,8 +83,8 @@ def table(r: dict[str, Any]) -> str:
                  "signal send -> output read by a consumer:")  # fmt: skip
     lines.append(f"  (b)  worker decisions:    {_lat(r.get('latency_worker'))}")
     lines.append(f"  (c1) raw passthrough:     {_lat(r.get('latency_raw'))}")
-    for name in ("worker", "raw", "faust"):
-        if runs := _runs(r[name]):
+    for name in ("worker", "worker_eos", "raw", "faust"):
+        if runs := _runs(r.get(name, [])):
             lines.append(f"  {name} {runs}")
     lines.append("  " + notes(r))
     return "\n".join(lines)

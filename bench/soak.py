@@ -91,6 +91,21 @@ def _args(argv: Sequence[str] | None) -> argparse.Namespace:
         help="the worker's ensemble.strategy_idle_s: the soak slides its strategy window over\n"
         "the universe in minutes, so a strategy's idle time is compressed as much",
     )
+    p.add_argument(
+        "--track-idle-s",
+        type=float,
+        default=120.0,
+        help="the worker's expiry.track_record_idle_s, compressed likewise; its sweeps run\n"
+        "every quarter of it (expiry.sweep_every_s)",
+    )
+    p.add_argument(
+        "--history-size",
+        type=int,
+        default=200,
+        help="the worker's ensemble.history_size: the ring of weight snapshots per portfolio\n"
+        "(1,000 by default) takes most of a 10-minute soak to fill, so its fill is not\n"
+        "told apart from a leak; 200 fills in the first minutes",
+    )
     p.add_argument("--seed", type=int, default=17)
     p.add_argument("--json", type=Path, default=None, help="also write the figures here")
     args = p.parse_args(argv)
@@ -517,6 +532,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         f"topic prefix {run_id}.")  # fmt: skip
     os.environ.update(broker.client_env)  # the engine's client settings, for the worker too
     os.environ["HIMARI_L3__SIZING__ENSEMBLE__STRATEGY_IDLE_S"] = str(args.strategy_idle_s)
+    os.environ["HIMARI_L3__SIZING__EXPIRY__TRACK_RECORD_IDLE_S"] = str(args.track_idle_s)
+    os.environ["HIMARI_L3__SIZING__ENSEMBLE__HISTORY_SIZE"] = str(args.history_size)
+    os.environ["HIMARI_L3__SIZING__EXPIRY__SWEEP_EVERY_S"] = str(max(1.0, args.track_idle_s / 4))
     try:
         results = asyncio.run(Soak(args, broker.bootstrap_servers, run_id).run())
     except KeyboardInterrupt:

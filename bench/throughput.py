@@ -36,6 +36,9 @@ from schemas.config_loading import load_config
 WARMUP_RUNS = {"kafka": 2, "tansu": 0}
 
 
+EOS_ENV = "HIMARI_L3__KAFKA__PROCESSING_GUARANTEE"
+
+
 def _args(argv: Sequence[str] | None) -> argparse.Namespace:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     p.add_argument("--engine", choices=["kafka", "tansu", "both"], default="kafka")
@@ -43,6 +46,11 @@ def _args(argv: Sequence[str] | None) -> argparse.Namespace:
     p.add_argument("--latency-seconds", type=float, default=20.0, help="0 skips latency")
     p.add_argument("--rate", type=int, default=500, help="offered signals/s for the latency runs")
     p.add_argument("--repeat", type=int, default=1, help="throughput: median of K runs")
+    p.add_argument(
+        "--exactly-once",
+        action="store_true",
+        help="also run (b) under kafka.processing_guarantee=exactly_once, interleaved",
+    )
     p.add_argument("--json", type=Path, default=None, help="also write the results here")
     args = p.parse_args(argv)
     if args.signals < 1000 or args.repeat < 1 or args.rate < 1:
@@ -52,6 +60,15 @@ def _args(argv: Sequence[str] | None) -> argparse.Namespace:
 
 def say(engine: str, text: str) -> None:
     print(f"[{time.strftime('%H:%M:%S')}] [{engine}] {text}", flush=True)
+
+
+def eos_run(boot: str, run_id: str, sigs: list[Any]) -> float:
+    """(b) with each delivery a Kafka transaction: the cost of exactly_once."""
+    os.environ[EOS_ENV] = "exactly_once"
+    try:
+        return float(asyncio.run(worker_run.run(boot, run_id, sigs, None))["rate"])
+    finally:
+        os.environ.pop(EOS_ENV, None)
 
 
 def bench_engine(engine: str, args: argparse.Namespace, cfg: Layer3Config) -> dict[str, Any]:
@@ -89,6 +106,9 @@ def bench_engine(engine: str, args: argparse.Namespace, cfg: Layer3Config) -> di
                 values.append(w[key])
             out["latency_worker"] = w.get("latency", out.get("latency_worker"))
             say(engine, f"(b) run {i + 1}/{k}: worker {w['rate']:,.0f} signals/s")
+            if args.exactly_once:
+                out.setdefault("worker_eos", []).append(eos_run(boot, f"{run_id}x", sigs))
+                say(engine, f"(b) run {i + 1}/{k} exactly_once: {out['worker_eos'][-1]:,.0f}/s")
             c = asyncio.run(references.run(boot, cfg, run_id, sigs, lat))
             out["raw"].append(c["raw"])
             out["faust"].append(c["faust"])

@@ -178,6 +178,15 @@ class ConcentrationConfig(Frozen):
     max_net_delta_pct: Annotated[float, Field(gt=0.0, le=100.0)] = 0.70
 
 
+class ExpiryConfig(Frozen):
+    """Idle entries leave the tables (event time), so memory stays bounded under key churn."""
+
+    # Each input partition's entries are swept at most once per this period of its inputs.
+    sweep_every_s: Annotated[float, Field(ge=1.0, le=86_400.0)] = 600.0
+    # A (strategy, symbol) with no outcome for this long loses its posteriors and residuals.
+    track_record_idle_s: Annotated[float, Field(gt=0.0, le=365 * 86_400.0)] = 30 * 86_400.0
+
+
 MAX_BOOK_SAMPLES = 32_000
 
 
@@ -197,6 +206,7 @@ class SizingConfig(Frozen):
     kill_switch: KillSwitchConfig = KillSwitchConfig()
     swing: SwingConfig = SwingConfig()
     concentration: ConcentrationConfig = ConcentrationConfig()
+    expiry: ExpiryConfig = ExpiryConfig()
     portfolio_value_usd: PositiveFloat = 100_000.0
     # A snapshot older than this (signal event time − snapshot event time) fails closed.
     max_snapshot_age_s: Annotated[float, Field(gt=0.0, le=30 * 86_400.0)] = 300.0
@@ -236,11 +246,16 @@ class KafkaConfig(Frozen):
     session_timeout_s: Annotated[float, Field(ge=1.0, le=300.0)] = 6.0
     heartbeat_interval_s: Annotated[float, Field(ge=0.1, le=60.0)] = 1.5
     producer_linger_ms: Annotated[int, Field(ge=0, le=1000)] = 5
+    # exactly_once: each delivery is a Kafka transaction with its inputs' offsets (needs a
+    # broker with transactions: not Tansu); readers of the outputs use read_committed.
     processing_guarantee: Literal["at_least_once", "exactly_once"] = "at_least_once"
 
 
 class WorkerConfig(Frozen):
     app_id: str = "himari-l3"
+    # Names this worker's transactional producers under exactly_once: unique per worker and
+    # stable across its restarts (a restart fences its predecessor). Empty: the host name.
+    instance_id: Annotated[str, Field(max_length=128, pattern=r"^[A-Za-z0-9._-]*$")] = ""
     data_dir: str = "var/worker"
     web_port: Annotated[int, Field(ge=0, le=65535)] = 6066
     metrics_port: Annotated[int, Field(ge=0, le=65535)] = 9108

@@ -28,3 +28,13 @@ class InputRef:
 
 def ref_dict(ref: InputRef | None) -> dict[str, Any] | None:
     return None if ref is None else ref.as_dict()
+
+
+def applied(source: InputRef | None, ref: InputRef) -> bool:
+    """True when `source`, the last input applied, is `ref` or a later input of its partition."""
+    return (
+        source is not None
+        and source.offset >= ref.offset
+        and source.partition == ref.partition
+        and source.topic == ref.topic
+    )

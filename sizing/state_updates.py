@@ -8,6 +8,7 @@ from schemas.messages import OnChainSignal, RegimeObservation, SentimentObservat
 from sizing import cascade, conformal, kelly, regime_hysteresis
 from sizing.cascade import CascadeAssessment
 from sizing.conformal import ResidualWindow
+from sizing.entry_expiry import Expiry
 from sizing.kelly import OutcomeStats
 from sizing.refs import InputRef
 from sizing.regime_hysteresis import RegimeState
@@ -89,4 +90,8 @@ def track_outcome(
     """The pair's track record with one more outcome: posterior and residuals together."""
     track = track or TrackRecord()
     update = on_outcome(msg, regime, track.posterior(regime), track.residuals, cfg, source)
-    return track.with_outcome(regime, update.posterior, update.residuals, source)
+    return track.with_outcome(regime, update.posterior, update.residuals, source, msg.timestamp_ns)
+
+
+def track_record_expiry(cfg: SizingConfig) -> Expiry:
+    return Expiry(cfg.expiry.track_record_idle_s, cfg.expiry.sweep_every_s)

@@ -42,6 +42,7 @@ class Layer3App(faust.App):
     fetch_max_wait_ms: int = 100
     frontier: Frontier
     kafka_config: KafkaConfig
+    exactly_once: bool
 
 
 def create_app(cfg: Layer3Config, **overrides: Any) -> Layer3App:
@@ -56,7 +57,8 @@ def create_app(cfg: Layer3Config, **overrides: Any) -> Layer3App:
         "broker_heartbeat_interval": cfg.kafka.heartbeat_interval_s,
         "producer_linger": cfg.kafka.producer_linger_ms / 1000.0,
         "producer_acks": -1,
-        "processing_guarantee": cfg.kafka.processing_guarantee,
+        # faust's exactly-once would commit apart from our deliveries: streams.transactions.
+        "processing_guarantee": "at_least_once",
         "consumer_auto_offset_reset": "earliest",
         "table_standby_replicas": 0,
         "web_enabled": cfg.worker.web_port > 0,
@@ -73,4 +75,5 @@ def create_app(cfg: Layer3Config, **overrides: Any) -> Layer3App:
     app.fetch_max_wait_ms = cfg.kafka.fetch_max_wait_ms  # read by streams.transport
     app.frontier = Frontier()
     app.kafka_config = cfg.kafka
+    app.exactly_once = cfg.kafka.processing_guarantee == "exactly_once"
     return app

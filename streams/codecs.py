@@ -5,6 +5,8 @@ from typing import Any, Protocol
 import orjson
 from faust.serializers import codecs
 
+from sizing import entry_expiry
+
 
 class StateEntry(Protocol):
     def as_dict(self) -> dict[str, Any]: ...
@@ -21,7 +23,7 @@ class StateCodec(codecs.Codec):
         return encode_state(obj)
 
     def _loads(self, s: bytes) -> Any:
-        return self.state_cls.from_dict(orjson.loads(s))
+        return entry_expiry.decode(orjson.loads(s), self.state_cls)
 
 
 def encode_state(obj: StateEntry) -> bytes:

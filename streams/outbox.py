@@ -7,6 +7,7 @@ from typing import Any
 import orjson
 from faust.types import TableT
 
+from sizing import entry_expiry
 from sizing.portfolio_book import PortfolioBook
 from sizing.refs import InputRef
 from sizing.replies import Replies
@@ -26,6 +27,9 @@ DELIVER_AT_BYTES = 4 * 1024 * 1024
 # of raw bytes (streams.decoding.raw_text): both copies are capped so it fits under 1 MB.
 KEY_KEPT_BYTES = 256 * 1024
 KEY_SHOWN_BYTES = 1024
+
+
+Record = tuple[str, bytes | None, bytes | None, int | None]  # topic, key, value, partition
 
 
 class Outbox:
@@ -51,14 +55,20 @@ class Outbox:
         self.records.append((topic, key, value))
         self.staged_bytes += len(value)
 
+    def empty(self) -> bool:
+        return not self.records and not self.changelog
+
     def full(self) -> bool:
         return (
             self.largest_record >= DELIVER_AT_RECORD_BYTES or self.staged_bytes >= DELIVER_AT_BYTES
         )
 
     def put(self, table: TableT[str, Any], key: str, value: Any, partition: int) -> None:
-        """Write a table entry now, and its changelog record when the batch is delivered."""
-        table.data[key] = value
+        """Write a table entry now (None removes it), and its changelog record on delivery."""
+        if value is None:
+            table.data.pop(key, None)
+        else:
+            table.data[key] = value
         entry = (table.changelog_topic.get_topic_name(), partition, key)
         self.changelog[entry] = value
         kept = _kept_answers(value)
@@ -87,24 +97,29 @@ class Outbox:
             },
         )
 
-    async def deliver(self, producer: Any) -> None:
-        """Changelogs first, then the answers; returns once the broker acknowledged them all."""
-        await _all_acknowledged(
-            [
-                await producer.send(entry[0], entry[2].encode(), self._encoded(entry, value), entry[1], None, None)
-                for entry, value in self.changelog.items()
-            ]
-        )  # fmt: skip
-        await _all_acknowledged(
-            [await producer.send(t, k, v, None, None, None) for t, k, v in self.records]
-        )
+    async def deliver(self, producer: Any, ordered: bool = True) -> None:
+        """Changelogs first (sweep marks last of all), then the answers; returns once the
+        broker acknowledged them all. Unordered inside a transaction, which is atomic anyway."""
+        entries: list[Record] = []
+        marks: list[Record] = []
+        for entry, value in self.changelog.items():
+            topic, partition, key = entry
+            phase = marks if entry_expiry.is_mark(key) else entries
+            phase.append((topic, key.encode(), self._encoded(entry, value), partition))
+        answers: list[Record] = [(t, k, v, None) for t, k, v in self.records]
+        for records in (entries, marks, answers) if ordered else (entries + marks + answers,):
+            await _all_acknowledged(
+                [await producer.send(t, k, v, p, None, None) for t, k, v, p in records]
+            )
         self.records.clear()
         self.changelog.clear()
         self._kept.clear()
         self.staged_bytes = self.largest_record = 0
         self.batch += 1
 
-    def _encoded(self, entry: tuple[str, int, str], value: Any) -> bytes:
+    def _encoded(self, entry: tuple[str, int, str], value: Any) -> bytes | None:
+        if value is None:
+            return None  # a tombstone: recovery removes the entry
         data = encode_state(value)
         kept = self._kept.get(entry)
         if kept is not None:

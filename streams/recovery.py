@@ -14,7 +14,7 @@ from typing import Any, cast
 from faust.tables.manager import TableManager
 from faust.tables.recovery import Recovery
 
-from streams.log_ends import log_ends
+from streams.log_ends import last_visible, log_ends
 
 
 class OrderedRecovery(Recovery):
@@ -73,7 +73,13 @@ class OrderedRecovery(Recovery):
     ) -> None:
         # Where a changelog ends decides when recovery is done: never trust ListOffsets alone.
         await super()._build_highwaters(consumer, tps, destination, title)
-        ends = await log_ends(cast(Any, self.app).kafka_config, tps)
+        app = cast(Any, self.app)
+        if app.exactly_once:  # the last committed record, not the marker after it
+            visible = await last_visible(app.kafka_config, tps)
+            for tp in tps:  # a Counter: update() would add
+                destination[tp] = visible[(tp.topic, tp.partition)]
+            return
+        ends = await log_ends(app.kafka_config, tps)
         for tp in tps:
             fetched = ends[(tp.topic, tp.partition)] - 1
             if fetched > destination[tp]:

@@ -10,7 +10,7 @@ from faust.types import TableT
 from sizing.cascade import CascadeAssessment
 from sizing.portfolio_book import PortfolioBook, WeightPage
 from sizing.portfolio_state import PortfolioState
-from sizing.refs import InputRef
+from sizing.refs import InputRef, applied
 from sizing.regime_hysteresis import RegimeState
 from sizing.replies import Replies
 from sizing.sentiment import SentimentReading
@@ -81,13 +81,3 @@ def _table(app: faust.App, name: str, state_cls: Any, partitions: int) -> TableT
 def fenced(entry: Any, ref: InputRef) -> bool:
     """True when `ref` (or a later input of its partition) was already applied to `entry`."""
     return applied(None if entry is None else entry.source, ref)
-
-
-def applied(source: InputRef | None, ref: InputRef) -> bool:
-    """True when `source`, the last input applied, is `ref` or a later input of its partition."""
-    return (
-        source is not None
-        and source.offset >= ref.offset
-        and source.partition == ref.partition
-        and source.topic == ref.topic
-    )

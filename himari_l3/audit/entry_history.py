@@ -19,7 +19,7 @@ from schemas.messages import (
     SentimentObservation,
     TradeOutcome,
 )
-from sizing import portfolio_state, state_updates
+from sizing import entry_expiry, portfolio_state, state_updates
 from sizing.refs import InputRef
 
 StateKey = tuple[str, str, str, int, int]  # table, entry key, input topic, partition, offset
@@ -59,9 +59,24 @@ class EntryHistory:
             # order across topics that no partition records.
             raise AuditError(f"outcome at {ref} has no regime: its posterior entry is unknown")
         key = state_updates.track_key(msg.strategy_id, msg.symbol)
-        track = state_updates.track_outcome(
-            msg, msg.regime, self.latest["track_record"].get(key), self.cfg, ref
+        entries = self.latest["track_record"]
+        expiry = state_updates.track_record_expiry(self.cfg)
+        writes = entry_expiry.apply(
+            entries,
+            key,
+            ref,
+            msg.timestamp_ns,
+            expiry,
+            lambda track: state_updates.track_outcome(msg, msg.regime, track, self.cfg, ref),
         )
+        for k, value in writes:  # with the sweep it is due, and its mark, as the worker
+            if value is None:
+                entries.pop(k, None)
+            else:
+                entries[k] = value
+        track = dict(writes).get(key)
+        if track is None:
+            return  # fenced: nothing to index
         self._set("track_record", key, track, ref)
         # Lineage names the posterior and the residuals apart: index both views of the entry.
         p_key = state_updates.posterior_key(msg.strategy_id, msg.symbol, msg.regime)

@@ -57,7 +57,7 @@ class Sent:
 
     topic: str
     key: bytes | None
-    value: bytes
+    value: bytes | None
     partition: int | None
     timestamp: float | None
     headers: Any
@@ -179,8 +179,11 @@ class Shell:
             if record.topic.endswith("-changelog"):
                 name = record.topic.removeprefix(f"{self.cfg.worker.app_id}-")
                 name = name.removesuffix("-changelog")
-                state = StateCodec(TABLE_STATES[name])._loads(record.value)
-                getattr(self.rt.tables, name).data[record.key.decode()] = state
+                data = getattr(self.rt.tables, name).data
+                if record.value is None:  # a tombstone
+                    data.pop(record.key.decode(), None)
+                else:
+                    data[record.key.decode()] = StateCodec(TABLE_STATES[name])._loads(record.value)
 
     def pass_sized_on(self, sent: list[Sent]) -> None:
         """Feed the sized records just sent to the portfolio handler, as the broker would."""

