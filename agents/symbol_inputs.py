@@ -2,6 +2,7 @@
 and size tactical signals (stage 1) against them, as of now."""
 
 import logging
+from collections.abc import Callable
 from typing import Any
 
 import faust
@@ -19,45 +20,51 @@ from schemas.messages import (
 )
 from schemas.topics import Topic
 from sizing import entry_expiry, records, state_updates, strategy_sizing
+from sizing.cascade import CascadeAssessment
+from sizing.entry_expiry import Expiry
 from sizing.refs import InputRef
+from sizing.regime_hysteresis import RegimeState
 from sizing.replies import Replies
+from sizing.sentiment import SentimentReading
 from sizing.strategy_sizing import SymbolView
 from sizing.track_record import TrackRecord
 from streams import metrics
 from streams.outbox import Outbox
 from streams.runtime import Runtime
-from streams.tables import fenced
 
 log = logging.getLogger(__name__)
 
 
 def on_onchain(msg: OnChainSignal, ref: InputRef, rt: Runtime, out: Outbox) -> None:
-    table = rt.tables.cascade
-    if not fenced(table.data.get(msg.symbol), ref):
+    def update(_: CascadeAssessment | None) -> CascadeAssessment:
         assessment = state_updates.on_onchain(msg, rt.sizing, ref)
-        out.put(table, msg.symbol, assessment, ref.partition)
         metrics.record_cascade(msg.symbol, assessment.components)
+        return assessment
+
+    expiry = state_updates.symbol_state_expiry(rt.sizing)
+    write(rt.tables.cascade, msg.symbol, ref, msg.timestamp_ns, expiry, update, out)
 
 
 def on_regime(msg: RegimeObservation, ref: InputRef, rt: Runtime, out: Outbox) -> None:
-    table = rt.tables.regime
-    state = table.data.get(msg.symbol)
-    if not fenced(state, ref):
+    def update(state: RegimeState | None) -> RegimeState:
         new = state_updates.on_regime(msg, state, rt.sizing, ref)
-        out.put(table, msg.symbol, new, ref.partition)
         flips = 0 if state is None else state.false_flip_count
         metrics.record_regime(msg.symbol, flips, new.false_flip_count, new.confirmation_count)
+        return new
+
+    expiry = state_updates.symbol_state_expiry(rt.sizing)
+    write(rt.tables.regime, msg.symbol, ref, msg.timestamp_ns, expiry, update, out)
 
 
 def on_sentiment(msg: SentimentObservation, ref: InputRef, rt: Runtime, out: Outbox) -> None:
-    table = rt.tables.sentiment
-    if not fenced(table.data.get(msg.symbol), ref):
-        out.put(table, msg.symbol, state_updates.on_sentiment(msg, ref), ref.partition)
+    def update(_: SentimentReading | None) -> SentimentReading:
+        return state_updates.on_sentiment(msg, ref)
+
+    expiry = state_updates.symbol_state_expiry(rt.sizing)
+    write(rt.tables.sentiment, msg.symbol, ref, msg.timestamp_ns, expiry, update, out)
 
 
 def on_outcome(msg: TradeOutcome, ref: InputRef, rt: Runtime, out: Outbox) -> None:
-    table, key = rt.tables.track_record, state_updates.track_key(msg.strategy_id, msg.symbol)
-
     def update(track: TrackRecord | None) -> TrackRecord:
         regime = state_updates.outcome_regime(msg, rt.tables.regime.data.get(msg.symbol))
         if regime is None:
@@ -68,8 +75,22 @@ def on_outcome(msg: TradeOutcome, ref: InputRef, rt: Runtime, out: Outbox) -> No
             )
         return state_updates.track_outcome(msg, regime, track, rt.sizing, ref)
 
+    key = state_updates.track_key(msg.strategy_id, msg.symbol)
     expiry = state_updates.track_record_expiry(rt.sizing)
-    for k, value in entry_expiry.apply(table.data, key, ref, msg.timestamp_ns, expiry, update):
+    write(rt.tables.track_record, key, ref, msg.timestamp_ns, expiry, update, out)
+
+
+def write(
+    table: Any,
+    key: str,
+    ref: InputRef,
+    event_ns: int,
+    expiry: Expiry,
+    update: Callable[[Any], Any],
+    out: Outbox,
+) -> None:
+    """Apply one input to `table[key]`, with the expiry sweep its partition is due."""
+    for k, value in entry_expiry.apply(table.data, key, ref, event_ns, expiry, update):
         out.put(table, k, value, ref.partition)
 
 

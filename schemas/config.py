@@ -185,6 +185,9 @@ class ExpiryConfig(Frozen):
     sweep_every_s: Annotated[float, Field(ge=1.0, le=86_400.0)] = 600.0
     # A (strategy, symbol) with no outcome for this long loses its posteriors and residuals.
     track_record_idle_s: Annotated[float, Field(gt=0.0, le=365 * 86_400.0)] = 30 * 86_400.0
+    # A symbol with no input of a kind for this long loses that entry (cascade, regime or
+    # sentiment); its signals then fail closed (no_cascade, no_regime) until one comes.
+    symbol_state_idle_s: Annotated[float, Field(gt=0.0, le=365 * 86_400.0)] = 7 * 86_400.0
 
 
 MAX_BOOK_SAMPLES = 32_000

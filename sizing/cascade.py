@@ -34,6 +34,11 @@ class CascadeAssessment:
     source: InputRef | None
     _diag: dict[str, Any] | None = field(default=None, init=False, repr=False, compare=False)
 
+    @property
+    def last_event_ns(self) -> int:
+        """Each input replaces the entry whole: its own time is the entry's (entry_expiry)."""
+        return self.timestamp_ns
+
     def diagnostics(self) -> dict[str, Any]:
         """A fresh dict the caller may extend (its base is built once per assessment)."""
         if self._diag is None:

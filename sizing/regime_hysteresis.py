@@ -31,6 +31,10 @@ class RegimeState:
     source: InputRef | None = None
     _diag: dict[str, Any] | None = field(default=None, init=False, repr=False, compare=False)
 
+    @property
+    def last_event_ns(self) -> int:
+        return self.last_update_ns
+
     def _diagnostics(self) -> dict[str, Any]:
         # Built on first read and kept: a state is read by many signals and never changes.
         if self._diag is None:
@@ -86,7 +90,9 @@ def update(
     source: InputRef | None = None,
 ) -> RegimeState:
     """Apply one observation; returns the new state (the input state is untouched)."""
-    stamped = replace(state, last_update_ns=timestamp_ns, source=source)
+    # A late observation leaves the stamp: the state folds inputs, and its expiry
+    # (sizing.entry_expiry) must not see it grow older.
+    stamped = replace(state, last_update_ns=max(state.last_update_ns, timestamp_ns), source=source)
     if state.current is None:
         # Nothing to be hysteretic against yet: the first observation is the regime.
         return _confirm(stamped, detected, timestamp_ns, cfg)

@@ -19,6 +19,11 @@ class SentimentReading:
     timestamp_ns: int
     source: InputRef | None
 
+    @property
+    def last_event_ns(self) -> int:
+        """Each input replaces the entry whole: its own time is the entry's (entry_expiry)."""
+        return self.timestamp_ns
+
     def as_dict(self) -> dict[str, Any]:
         return {
             "trend": self.trend,

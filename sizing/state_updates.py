@@ -95,3 +95,7 @@ def track_outcome(
 
 def track_record_expiry(cfg: SizingConfig) -> Expiry:
     return Expiry(cfg.expiry.track_record_idle_s, cfg.expiry.sweep_every_s)
+
+
+def symbol_state_expiry(cfg: SizingConfig) -> Expiry:
+    return Expiry(cfg.expiry.symbol_state_idle_s, cfg.expiry.sweep_every_s)

@@ -6,6 +6,7 @@ interleaved the topics in. A decision's lineage then picks out the state it read
 """
 
 from collections import defaultdict
+from collections.abc import Callable
 from typing import Any
 
 from pydantic import BaseModel
@@ -20,6 +21,7 @@ from schemas.messages import (
     TradeOutcome,
 )
 from sizing import entry_expiry, portfolio_state, state_updates
+from sizing.entry_expiry import Expiry
 from sizing.refs import InputRef
 
 StateKey = tuple[str, str, str, int, int]  # table, entry key, input topic, partition, offset
@@ -35,18 +37,21 @@ class EntryHistory:
 
     def apply(self, msg: BaseModel, ref: InputRef) -> None:
         """Fold one state input (not a tactical signal) into the entries it changes."""
+        cfg, symbols = self.cfg, state_updates.symbol_state_expiry(self.cfg)
         if isinstance(msg, OnChainSignal):
-            self._set("cascade", msg.symbol, state_updates.on_onchain(msg, self.cfg, ref), ref)
+            self._expiring("cascade", msg.symbol, ref, msg.timestamp_ns, symbols,
+                           lambda _: state_updates.on_onchain(msg, cfg, ref))  # fmt: skip
         elif isinstance(msg, RegimeObservation):
-            prev = self.latest["regime"].get(msg.symbol)
-            self._set("regime", msg.symbol, state_updates.on_regime(msg, prev, self.cfg, ref), ref)
+            self._expiring("regime", msg.symbol, ref, msg.timestamp_ns, symbols,
+                           lambda prev: state_updates.on_regime(msg, prev, cfg, ref))  # fmt: skip
         elif isinstance(msg, SentimentObservation):
-            self._set("sentiment", msg.symbol, state_updates.on_sentiment(msg, ref), ref)
+            self._expiring("sentiment", msg.symbol, ref, msg.timestamp_ns, symbols,
+                           lambda _: state_updates.on_sentiment(msg, ref))  # fmt: skip
         elif isinstance(msg, TradeOutcome):
             self._outcome(msg, ref)
         elif isinstance(msg, PortfolioSnapshot):
             prev = self.latest["portfolio"].get(msg.portfolio_id)
-            new = portfolio_state.from_snapshot(msg, prev, ref, self.cfg.kill_switch)
+            new = portfolio_state.from_snapshot(msg, prev, ref, cfg.kill_switch)
             self._set("portfolio", msg.portfolio_id, new, ref)
         else:
             # Resets share the portfolio entry with snapshots: their interleaving is not in
@@ -59,29 +64,43 @@ class EntryHistory:
             # order across topics that no partition records.
             raise AuditError(f"outcome at {ref} has no regime: its posterior entry is unknown")
         key = state_updates.track_key(msg.strategy_id, msg.symbol)
-        entries = self.latest["track_record"]
         expiry = state_updates.track_record_expiry(self.cfg)
-        writes = entry_expiry.apply(
-            entries,
+        track = self._expiring(
+            "track_record",
             key,
             ref,
             msg.timestamp_ns,
             expiry,
-            lambda track: state_updates.track_outcome(msg, msg.regime, track, self.cfg, ref),
+            lambda prev: state_updates.track_outcome(msg, msg.regime, prev, self.cfg, ref),
         )
-        for k, value in writes:  # with the sweep it is due, and its mark, as the worker
-            if value is None:
-                entries.pop(k, None)
-            else:
-                entries[k] = value
-        track = dict(writes).get(key)
         if track is None:
-            return  # fenced: nothing to index
-        self._set("track_record", key, track, ref)
+            return
         # Lineage names the posterior and the residuals apart: index both views of the entry.
         p_key = state_updates.posterior_key(msg.strategy_id, msg.symbol, msg.regime)
         self._set("posterior", p_key, track.posterior(msg.regime), ref)
         self._set("residuals", key, track.residuals, ref)
+
+    def _expiring(
+        self,
+        table: str,
+        key: str,
+        ref: InputRef,
+        event_ns: int,
+        expiry: Expiry,
+        update: Callable[[Any], Any],
+    ) -> Any:
+        """The worker's writes (with the sweep due, and its mark); the new entry, or None."""
+        entries = self.latest[table]
+        writes = entry_expiry.apply(entries, key, ref, event_ns, expiry, update)
+        for k, value in writes:
+            if value is None:
+                entries.pop(k, None)
+            else:
+                entries[k] = value
+        state = dict(writes).get(key)
+        if state is not None:
+            self._set(table, key, state, ref)
+        return state
 
     def _set(self, table: str, key: str, state: Any, ref: InputRef) -> None:
         self.latest[table][key] = state

@@ -205,8 +205,17 @@ def onchain(symbol: str = "BTC-USD", ts: int = TS0, **over: Any) -> dict[str, An
     return {**doc, **over}
 
 
+def without_marks(sent: list[Sent]) -> list[Sent]:
+    """The records of a delivery but the expiry sweeps' marks (sizing.entry_expiry)."""
+    return [s for s in sent if not (s.key or b"").startswith(b"|swept|")]
+
+
 def regime(name: str, symbol: str = "BTC-USD", ts: int = TS0) -> dict[str, Any]:
     return {"symbol": symbol, "regime": name, "timestamp_ns": ts}
+
+
+def sentiment(symbol: str = "BTC-USD", ts: int = TS0, trend: str = "bullish") -> dict[str, Any]:
+    return {"symbol": symbol, "trend": trend, "strength": 0.5, "timestamp_ns": ts}
 
 
 def tactical(symbol: str = "BTC-USD", ts: int = TS0, **over: Any) -> dict[str, Any]:

@@ -78,15 +78,19 @@ def test_symbol_agent_consumes_a_batch_end_to_end() -> None:
             return live
 
     live = asyncio.run(scenario())
-    topics = [s.topic for s in producer.sent]
-    # one batch: the three regime writes to BTC-USD leave one changelog record
-    assert sorted(topics) == sorted(
+    sent = [(s.topic, s.key) for s in producer.sent]
+    # one batch: the three regime writes to BTC-USD leave one changelog record; the first input
+    # of each table partition also marks its (empty) expiry sweep
+    p = live.shell.message(Topic.REGIME, regime("TRENDING_UP")).partition
+    assert sorted(sent) == sorted(
         [
-            "himari.l3.sized",
-            "himari.l3.deadletter",
-            "himari-l3-regime-changelog",
-            "himari-l3-cascade-changelog",
-            "himari-l3-sized_replies-changelog",
+            ("himari.l3.sized", b"default"),
+            ("himari.l3.deadletter", b"BTC-USD"),
+            ("himari-l3-regime-changelog", b"BTC-USD"),
+            ("himari-l3-regime-changelog", f"|swept|{p}".encode()),
+            ("himari-l3-cascade-changelog", b"BTC-USD"),
+            ("himari-l3-cascade-changelog", f"|swept|{p}".encode()),
+            ("himari-l3-sized_replies-changelog", str(p).encode()),
         ]
     )
     [sized] = producer.to("himari.l3.sized")
@@ -102,6 +106,9 @@ def test_inputs_are_acked_only_after_their_sends_are_acknowledged() -> None:
             ref = await live.put(Topic.REGIME, regime("RANGING"))
             await live.until(lambda: len(producer.sent) == 1)
             await asyncio.sleep(0.1)
+            assert live.acks.acked == []
+            producer.release()  # the entry; then its partition's sweep mark
+            await live.until(lambda: len(producer.sent) == 2)
             assert live.acks.acked == []
             producer.release()
             await live.until(lambda: live.acks.acked == [ref])

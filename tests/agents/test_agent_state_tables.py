@@ -4,7 +4,7 @@ Handler-level (see agent_harness): faust Messages in, the app's real tables insp
 """
 
 import pytest
-from agent_harness import TS0, Shell, onchain, outcome, regime, snapshot
+from agent_harness import TS0, Shell, onchain, outcome, regime, sentiment, snapshot
 
 from schemas.enums import CascadeRecommendation, Regime, Trend
 from schemas.messages import OnChainSignal
@@ -156,6 +156,22 @@ def test_an_idle_track_record_expires_as_a_tombstone_sent_before_the_sweep_mark(
     restarted = Shell()
     restarted.restore(first + shell.producer.sent[len(first) :])
     assert set(restarted.rt.tables.track_record.data) == set(shell.rt.tables.track_record.data)
+
+
+@pytest.mark.parametrize(
+    ("topic", "table", "doc"),
+    [
+        (Topic.ONCHAIN, "cascade", onchain),
+        (Topic.REGIME, "regime", lambda **kw: regime("RANGING", **kw)),
+        (Topic.SENTIMENT, "sentiment", sentiment),
+    ],
+)
+def test_a_symbol_idle_past_its_expiry_loses_that_entry(topic, table, doc) -> None:
+    shell = Shell()
+    idle_ns = round(shell.rt.sizing.expiry.symbol_state_idle_s * 1e9)
+    shell.feed(topic, doc(symbol="OLD-USD"), partition=1)
+    shell.feed(topic, doc(symbol="NEW-USD", ts=TS0 + 2 * idle_ns), partition=1)
+    assert set(getattr(shell.rt.tables, table).data) == {"NEW-USD", "|swept|1"}
 
 
 def test_an_outcome_at_or_before_the_sweep_mark_is_not_applied_again() -> None:

@@ -60,7 +60,8 @@ def test_a_delivery_is_one_transaction_committing_its_inputs_offsets() -> None:
     assert offsets == {TopicPartition(name, 2): 3}
     assert log.calls == [
         "begin",
-        ("send", "himari-l3-regime-changelog"),
+        ("send", "himari-l3-regime-changelog"),  # the entry
+        ("send", "himari-l3-regime-changelog"),  # its partition's sweep mark
         ("offsets", offsets, "himari-l3"),
         "commit",
     ]

@@ -104,6 +104,12 @@ def test_update_leaves_the_input_state_untouched_and_stamps_source():
     assert (new.last_update_ns, new.source) == (TS + 99, src)
 
 
+def test_a_late_observation_leaves_the_stamp_at_the_latest_event_time():
+    start = regime_hysteresis.update(RegimeState(), RNG, TS + 50, CFG.regime)
+    late = regime_hysteresis.update(start, RNG, TS, CFG.regime)
+    assert late.last_update_ns == late.last_event_ns == TS + 50
+
+
 def test_state_round_trips_through_its_table_form():
     state = feed([RNG, HV, HV, HV, UP])
     assert RegimeState.from_dict(state.as_dict()) == state
