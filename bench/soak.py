@@ -325,6 +325,10 @@ class Soak:
             if s.t_s + 0.5 >= next_line or self.done.is_set():
                 await self._minute_line(previous, s)
                 previous, next_line = s, next_line + 60.0
+                if self.worker is not None and (
+                    abs(s.t_s - self.duration_s / 2.0) < 30.0 or self.done.is_set()
+                ):
+                    self.worker.signal(signal.SIGUSR1)  # heap census: what grew since
 
     async def _minute_line(self, previous: Sample, s: Sample, phase: str = "") -> None:
         latest = await self.changelogs.latest()
@@ -376,6 +380,7 @@ class Soak:
             final = self._sample()
             await asyncio.sleep(1.0)  # late dead letters
             assert self.worker is not None
+            print(census_blocks(self.worker.tail(5000)), flush=True)
             self.worker.stop()
             self.worker = None
             say("worker stopped; reading the changelogs")
@@ -516,6 +521,13 @@ def _leaves(exc: BaseException) -> list[BaseException]:
     if isinstance(exc, BaseExceptionGroup):
         return [leaf for e in exc.exceptions for leaf in _leaves(e)]
     return [exc]
+
+
+def census_blocks(log: str, rows: int = 20) -> str:
+    """The worker's heap censuses (streams/heap_census.py): the second is the second half's."""
+    lines = log.splitlines()
+    found = [i for i, line in enumerate(lines) if "heap census" in line]
+    return "\n".join("\n".join(lines[i : i + rows + 1]) for i in found)
 
 
 def _on_sigterm(signum: int, frame: Any) -> None:

@@ -10,7 +10,7 @@ from prometheus_client import start_http_server
 
 from agents import portfolio_inputs, symbol_inputs
 from schemas.config import Layer3Config
-from streams import config_follower, fail_fast
+from streams import config_follower, fail_fast, heap_census
 from streams.app import create_app
 from streams.rewind import Rewinder
 from streams.runtime import Runtime
@@ -61,6 +61,7 @@ def run_worker(cfg: Layer3Config, config_path: Path | None = None) -> int:
     if cfg.worker.metrics_port:
         start_http_server(cfg.worker.metrics_port, addr=cfg.worker.metrics_bind)
     app, rt = build(cfg)
+    heap_census.install()
     # The config topic's latest valid document is in force before the first input is sized.
     start = asyncio.run(config_follower.catch_up(rt, dict(os.environ)))
     print(f"config version {rt.version} in force", flush=True)
