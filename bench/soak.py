@@ -325,10 +325,6 @@ class Soak:
             if s.t_s + 0.5 >= next_line or self.done.is_set():
                 await self._minute_line(previous, s)
                 previous, next_line = s, next_line + 60.0
-                if self.worker is not None and (
-                    abs(s.t_s - self.duration_s / 2.0) < 30.0 or self.done.is_set()
-                ):
-                    self.worker.signal(signal.SIGUSR1)  # heap census: what grew since
 
     async def _minute_line(self, previous: Sample, s: Sample, phase: str = "") -> None:
         latest = await self.changelogs.latest()
@@ -546,6 +542,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     os.environ["HIMARI_L3__SIZING__ENSEMBLE__STRATEGY_IDLE_S"] = str(args.strategy_idle_s)
     os.environ["HIMARI_L3__SIZING__EXPIRY__TRACK_RECORD_IDLE_S"] = str(args.track_idle_s)
     os.environ["HIMARI_L3__SIZING__ENSEMBLE__HISTORY_SIZE"] = str(args.history_size)
+    # A heap census at about half time and at the end: the second shows the second half's growth.
+    os.environ["HIMARI_L3__WORKER__HEAP_CENSUS_EVERY_S"] = str(args.minutes * 30.0)
     os.environ["HIMARI_L3__SIZING__EXPIRY__SWEEP_EVERY_S"] = str(max(1.0, args.track_idle_s / 4))
     try:
         results = asyncio.run(Soak(args, broker.bootstrap_servers, run_id).run())

@@ -266,6 +266,8 @@ class WorkerConfig(Frozen):
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     batch_max: Annotated[int, Field(ge=1, le=100_000)] = 500
     batch_within_s: Annotated[float, Field(gt=0.0, le=5.0)] = 0.01
+    # A diagnosis: log the heap's object counts by type, and their growth, this often (0: off).
+    heap_census_every_s: Annotated[float, Field(ge=0.0, le=86_400.0)] = 0.0
 
 
 class Layer3Config(Frozen):

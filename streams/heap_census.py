@@ -1,11 +1,10 @@
-"""`kill -USR1 <worker pid>` logs the heap's object populations and their growth since the
-last census: which structure grows, when a soak's RSS does (bench/soak.py sends it)."""
+"""With `worker.heap_census_every_s`, the worker logs the heap's object populations and their
+growth since the last census: which structure grows when RSS does (bench/soak.py turns it on).
+"""
 
 import gc
 import logging
-import signal
 from collections import Counter
-from typing import Any
 
 log = logging.getLogger(__name__)
 
@@ -18,7 +17,7 @@ def census() -> Counter[str]:
     return Counter(type(o).__qualname__ for o in gc.get_objects())
 
 
-def log_census(*_: Any) -> None:
+def log_census() -> None:
     now, before = census(), _previous["census"]
     grown = Counter({name: n - before.get(name, 0) for name, n in now.items()})
     rows = [f"{name:<48} {now[name]:>10,} {d:>+10,}" for name, d in grown.most_common(TOP)]
@@ -26,7 +25,3 @@ def log_census(*_: Any) -> None:
         "heap census: %d objects; most grown since the last:\n%s", now.total(), "\n".join(rows)
     )
     _previous["census"] = now
-
-
-def install() -> None:
-    signal.signal(signal.SIGUSR1, log_census)

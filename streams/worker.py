@@ -36,6 +36,12 @@ def build(cfg: Layer3Config) -> tuple[faust.App, Runtime]:
         await fail_fast.exit_when_crashed(app)
 
     app.task(exit_when_crashed)
+    if cfg.worker.heap_census_every_s > 0:
+
+        async def log_heap_census() -> None:
+            heap_census.log_census()
+
+        app.timer(cfg.worker.heap_census_every_s, name="heap_census")(log_heap_census)
     return app, rt
 
 
@@ -61,7 +67,6 @@ def run_worker(cfg: Layer3Config, config_path: Path | None = None) -> int:
     if cfg.worker.metrics_port:
         start_http_server(cfg.worker.metrics_port, addr=cfg.worker.metrics_bind)
     app, rt = build(cfg)
-    heap_census.install()
     # The config topic's latest valid document is in force before the first input is sized.
     start = asyncio.run(config_follower.catch_up(rt, dict(os.environ)))
     print(f"config version {rt.version} in force", flush=True)
