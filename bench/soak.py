@@ -106,14 +106,6 @@ def _args(argv: Sequence[str] | None) -> argparse.Namespace:
         "(1,000 by default) takes most of a 10-minute soak to fill, so its fill is not\n"
         "told apart from a leak; 200 fills in the first minutes",
     )
-    p.add_argument(
-        "--correlation-period-s",
-        type=float,
-        default=2.0,
-        help="the worker's correlation.period_s: a book drops a symbol's price series (and the\n"
-        "correlations cached on it) after 2 x window periods without a price, 2 h at the\n"
-        "default 60 s; 2 s makes it 4 min, inside the soak",
-    )
     p.add_argument("--seed", type=int, default=17)
     p.add_argument("--json", type=Path, default=None, help="also write the figures here")
     args = p.parse_args(argv)
@@ -550,7 +542,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     os.environ["HIMARI_L3__SIZING__ENSEMBLE__STRATEGY_IDLE_S"] = str(args.strategy_idle_s)
     os.environ["HIMARI_L3__SIZING__EXPIRY__TRACK_RECORD_IDLE_S"] = str(args.track_idle_s)
     os.environ["HIMARI_L3__SIZING__ENSEMBLE__HISTORY_SIZE"] = str(args.history_size)
-    os.environ["HIMARI_L3__SIZING__CORRELATION__PERIOD_S"] = str(args.correlation_period_s)
     # A heap census at about half time and at the end: the second shows the second half's growth.
     os.environ["HIMARI_L3__WORKER__HEAP_CENSUS_EVERY_S"] = str(args.minutes * 30.0)
     os.environ["HIMARI_L3__SIZING__EXPIRY__SWEEP_EVERY_S"] = str(max(1.0, args.track_idle_s / 4))
