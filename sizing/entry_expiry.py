@@ -27,15 +27,17 @@ UNKNOWN_NS = -1
 class SweepMark:
     """The last sweep of one input partition's entries."""
 
-    period: int
+    # The swept period's start, not its number: a hot config change of `sweep_every_s` must
+    # not leave the next due period behind a number counted in shorter periods.
+    period_start_ns: int
     source: InputRef | None
 
     def as_dict(self) -> dict[str, Any]:
-        return {"swept_period": self.period, "source": ref_dict(self.source)}
+        return {"swept_period_start_ns": self.period_start_ns, "source": ref_dict(self.source)}
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> "SweepMark":
-        return cls(int(data["swept_period"]), InputRef.from_dict(data["source"]))
+        return cls(int(data["swept_period_start_ns"]), InputRef.from_dict(data["source"]))
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,7 +61,9 @@ def is_mark(key: str) -> bool:
 
 def decode(data: dict[str, Any], entry_cls: Any) -> Any:
     """A changelog value: the table's entry, or a partition's sweep mark."""
-    return SweepMark.from_dict(data) if "swept_period" in data else entry_cls.from_dict(data)
+    if "swept_period_start_ns" in data:
+        return SweepMark.from_dict(data)
+    return entry_cls.from_dict(data)
 
 
 def apply(
@@ -77,17 +81,18 @@ def apply(
     mark = entries.get(mark_key(ref.partition))
     if mark is not None and applied(mark.source, ref):
         return []
-    period = event_ns // round(expiry.every_s * NS)
-    due = mark is None or period > mark.period
+    every_ns = round(expiry.every_s * NS)
+    start = event_ns - event_ns % every_ns
+    due = mark is None or start > mark.period_start_ns
     writes: list[Write] = []
     if due:
-        cutoff = period * round(expiry.every_s * NS) - round(expiry.idle_s * NS)
+        cutoff = start - round(expiry.idle_s * NS)
         writes = [(k, None) for k in expired(entries.items(), ref, cutoff)]
     entry = None if (key, None) in writes else entries.get(key)
     if entry is None or not applied(entry.source, ref):
         writes.append((key, update(entry)))
     if due:
-        writes.append((mark_key(ref.partition), SweepMark(period, ref)))
+        writes.append((mark_key(ref.partition), SweepMark(start, ref)))
     return writes
 
 

@@ -48,7 +48,7 @@ def apply(entries: dict, key: str, r: InputRef, event_ns: int) -> list:
 
 def test_the_first_input_of_a_partition_sweeps_and_marks_it() -> None:
     writes = apply({}, "a", ref(0), T0)
-    assert writes == [("a", Count(1, ref(0), T0)), ("|swept|0", SweepMark(100, ref(0)))]
+    assert writes == [("a", Count(1, ref(0), T0)), ("|swept|0", SweepMark(T0, ref(0)))]
 
 
 def test_a_partition_is_swept_once_per_period() -> None:
@@ -96,7 +96,9 @@ def test_an_input_already_applied_to_its_entry_is_not_applied_again() -> None:
     entries: dict = {}
     apply(entries, "a", ref(0), T0)
     apply(entries, "a", ref(5), T0)
-    assert apply(entries, "a", ref(4), T0 + 20 * S) == [("|swept|0", SweepMark(102, ref(4)))]
+    assert apply(entries, "a", ref(4), T0 + 20 * S) == [
+        ("|swept|0", SweepMark(T0 + 20 * S, ref(4)))
+    ]
     assert entries["a"].n == 2
 
 
@@ -121,6 +123,15 @@ def test_a_late_outcome_does_not_move_the_last_event_time_back() -> None:
     track = TrackRecord().with_outcome(None, None, TrackRecord().residuals, ref(0), T0)
     late = track.with_outcome(None, None, track.residuals, ref(1), T0 - 50 * S)
     assert late.last_event_ns == T0
+
+
+def test_a_longer_sweep_period_in_a_new_config_sweeps_at_its_next_start() -> None:
+    # Counted in periods, a 10 s mark (period 100) would hold off 1,000 s periods for 100 of them.
+    entries: dict = {}
+    apply(entries, "a", ref(0), T0)
+    longer = Expiry(idle_s=100.0, every_s=1000.0)  # a hot config change
+    writes = entry_expiry.apply(entries, "b", ref(1), T0 + 1000 * S, longer, counting(ref(1), T0))
+    assert writes[-1] == ("|swept|0", SweepMark(T0 + 1000 * S, ref(1)))
 
 
 def test_a_mark_round_trips_through_the_changelog_codec() -> None:
