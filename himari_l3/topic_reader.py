@@ -11,8 +11,7 @@ async def read_to_end(cfg: KafkaConfig, topic: str, wait_s: float = 10.0) -> lis
     """Every record of `topic`; under exactly_once, of committed transactions only. The end of
     a partition is the larger of ListOffsets and the fetch high watermark, since Tansu
     under-reports the former (DESIGN §7 quirk 1)."""
-    exactly_once = cfg.processing_guarantee == "exactly_once"
-    isolation = "read_committed" if exactly_once else "read_uncommitted"
+    isolation = "read_committed" if cfg.exactly_once else "read_uncommitted"
     consumer = kafka_clients.consumer(cfg, enable_auto_commit=False, isolation_level=isolation)
     async with kafka_clients.running(consumer):
         await assign_all(consumer, topic, from_beginning=True, wait_s=wait_s)

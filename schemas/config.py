@@ -253,6 +253,10 @@ class KafkaConfig(Frozen):
     # broker with transactions: not Tansu); readers of the outputs use read_committed.
     processing_guarantee: Literal["at_least_once", "exactly_once"] = "at_least_once"
 
+    @property
+    def exactly_once(self) -> bool:
+        return self.processing_guarantee == "exactly_once"
+
 
 class WorkerConfig(Frozen):
     app_id: str = "himari-l3"

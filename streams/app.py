@@ -75,5 +75,5 @@ def create_app(cfg: Layer3Config, **overrides: Any) -> Layer3App:
     app.fetch_max_wait_ms = cfg.kafka.fetch_max_wait_ms  # read by streams.transport
     app.frontier = Frontier()
     app.kafka_config = cfg.kafka
-    app.exactly_once = cfg.kafka.processing_guarantee == "exactly_once"
+    app.exactly_once = cfg.kafka.exactly_once
     return app

@@ -101,5 +101,4 @@ class Rewinder:
         return self._probe
 
     def _isolation(self) -> str:
-        exactly_once = self.kafka.processing_guarantee == "exactly_once"
-        return "read_committed" if exactly_once else "read_uncommitted"
+        return "read_committed" if self.kafka.exactly_once else "read_uncommitted"

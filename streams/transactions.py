@@ -21,10 +21,6 @@ from schemas.config import Layer3Config
 from streams.outbox import Outbox
 
 
-def exactly_once(cfg: Layer3Config) -> bool:
-    return cfg.kafka.processing_guarantee == "exactly_once"
-
-
 def transactional_id(cfg: Layer3Config, agent: str) -> str:
     instance = cfg.worker.instance_id or socket.gethostname()
     return f"{cfg.worker.app_id}-{instance}-{agent}"
@@ -41,7 +37,7 @@ def input_offsets(messages: Iterable[Any]) -> dict[TopicPartition, int]:
 
 async def started(cfg: Layer3Config, agent: str) -> "TransactionalDelivery | None":
     """The agent's started transactional producer under exactly_once, else None."""
-    if not exactly_once(cfg):
+    if not cfg.kafka.exactly_once:
         return None
     producer = kafka_clients.producer(
         cfg.kafka, transactional_id=transactional_id(cfg, agent), enable_idempotence=True

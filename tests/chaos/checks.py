@@ -10,7 +10,6 @@ import pickle
 
 from himari_l3.audit.recompute import Recorded
 from schemas.topics import Topic
-from streams.transactions import exactly_once
 from tests.chaos.chaos_run import (
     AUDITED_TABLES,
     audit_run,
@@ -52,7 +51,7 @@ def _check(worker: Worker, signals: int, captured: dict[str, list[Recorded]]) ->
     assert dict(list(result.sized.different.items())[:5]) == {}
     assert dict(list(result.decisions.different.items())[:5]) == {}
     assert result.decisions.identical == signals
-    if exactly_once(worker.config):  # read_committed: not even identical copies
+    if worker.config.kafka.exactly_once:  # read_committed: not even identical copies
         sized, decisions = (captured[worker.topic(t)] for t in (Topic.SIZED, Topic.DECISIONS))
         print(f"committed copies: {len(sized)} sized records, {len(decisions)} decisions")
         assert (len(sized), len(decisions)) == (signals, signals)
