@@ -95,11 +95,21 @@ def record_price(
     old = series.get(symbol)
     if old is None:
         old = PriceSeries(period=period)
-    if period == old.period:
-        out = dict(series)
-    else:  # clean up once a period, not on every price
-        out = {s: p for s, p in series.items() if p.period >= period - 2 * cfg.window}
+    # clean up once a period, not on every price
+    out = dict(series) if period == old.period else _active(series, period, cfg.window)
     out[symbol] = old.record(period, price, cfg.window)
+    return out
+
+
+def _active(series: dict[str, PriceSeries], period: int, window: int) -> dict[str, PriceSeries]:
+    """The series priced within 2 × window periods; those not priced yet in `period` forget their
+    cached correlations: a signal reads its own symbol's, which its price has just renewed."""
+    out = {}
+    for s, p in series.items():
+        if p.period >= period - 2 * window:
+            out[s] = p
+            if p.period < period:
+                p.returns.forget_pairs()
     return out
 
 

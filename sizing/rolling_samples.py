@@ -43,6 +43,14 @@ class Completed:
     def as_map(self) -> dict[int, float]:
         return dict(self.points)
 
+    def cached_pairs(self) -> int:
+        return len(self._cache)
+
+    def forget_pairs(self) -> None:
+        """Drop the cached pair stats: a series that stopped changing would keep one per partner
+        it was ever compared with, until it leaves its book (the soak saw them pile up)."""
+        self._cache.clear()
+
     def pstdev(self) -> float:
         """Population standard deviation of the values, computed once per object.
 

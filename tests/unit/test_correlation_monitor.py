@@ -165,3 +165,31 @@ def test_price_series_round_trips_through_its_dict():
         series.period,
         series.price,
     )
+
+
+def test_a_series_left_unpriced_forgets_its_cached_pairs_once_a_period_turns():
+    """The soak's leak: a quiet symbol's series kept a cached r for every partner until dropped."""
+    names = [f"S{i}" for i in range(20)]
+    series = priced({name: [p * (1 + i / 100) for p in WALK] for i, name in enumerate(names)})
+    expected = {b: correlation_monitor.correlation(series, "S0", b, CFG) for b in names[1:]}
+    assert series["S0"].returns.cached_pairs() == len(names) - 1
+    for name in names[1:]:  # every other symbol priced in the next period; S0 stays quiet
+        series = correlation_monitor.record_price(series, name, 100.0, at(len(WALK)), CFG)
+    assert series["S0"].returns.cached_pairs() == 0
+    assert {b: correlation_monitor.correlation(series, "S0", b, CFG) for b in names[1:]} == {
+        b: correlation_monitor.correlation(
+            {k: PriceSeries.from_dict(v.as_dict()) for k, v in series.items()}, "S0", b, CFG
+        )
+        for b in names[1:]
+    }
+    assert all(r is not None for r in expected.values())
+
+
+def test_a_series_priced_in_the_period_keeps_its_cached_pairs():
+    """Another symbol's first price of a period clears the quiet series only."""
+    series = priced({"A": WALK, "B": WALK[::-1], "C": WALK})
+    correlation_monitor.correlation(series, "A", "B", CFG)
+    series = correlation_monitor.record_price(series, "A", 100.0, at(len(WALK)), CFG)
+    correlation_monitor.correlation(series, "A", "B", CFG)
+    series = correlation_monitor.record_price(series, "C", 100.0, at(len(WALK)), CFG)
+    assert series["A"].returns.cached_pairs() == 1
