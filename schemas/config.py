@@ -213,6 +213,10 @@ class SizingConfig(Frozen):
     portfolio_value_usd: PositiveFloat = 100_000.0
     # A snapshot older than this (signal event time − snapshot event time) fails closed.
     max_snapshot_age_s: Annotated[float, Field(gt=0.0, le=30 * 86_400.0)] = 300.0
+    # Portfolios (snapshot entries, and books with their weight history) that one partition of
+    # their topic may hold: the cap on every per-portfolio entry. A further portfolio's
+    # snapshots are dead-lettered and its signals decided flat (portfolio_limit).
+    max_portfolios_per_partition: Annotated[int, Field(ge=1, le=100_000)] = 64
     require_regime: bool = True
     require_cascade: bool = True
 

@@ -120,3 +120,4 @@ class Reason(StrEnum):
     TRADING_STATE_REDUCING = "trading_state_reducing"
     KILL_SWITCH = "kill_switch"
     BOOK_FULL = "book_full"
+    PORTFOLIO_LIMIT = "portfolio_limit"

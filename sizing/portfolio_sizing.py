@@ -26,7 +26,7 @@ from sizing.stage2_input import Stage1Input, direction, guard_price
 from sizing.stage2_steps import Steps
 from sizing.values import Value
 
-__all__ = ["PortfolioSize", "Stage1Input", "decide", "size"]
+__all__ = ["PortfolioSize", "Stage1Input", "decide", "refuse", "size"]
 
 
 @final
@@ -92,8 +92,11 @@ def size(
     book: PortfolioBook | None,
     cfg: SizingConfig,
     source: InputRef | None = None,
+    refused: Reason | None = None,
 ) -> PortfolioSize:
-    """Size one stage-1 result into the symbol's target; the book is read, not changed."""
+    """Size one stage-1 result into the symbol's target; the book is read, not changed.
+
+    `refused`: a reason that fails the decision closed whatever the steps say."""
     if book is None:
         book = PortfolioBook()
     period = correlation_monitor.period_of(s1.timestamp_ns, cfg.independence.period_s)
@@ -109,7 +112,7 @@ def size(
     ens = stage2_ensemble.apply(s1, book, equity, steps, reasons, cfg, period, admitted)
     lim = stage2_limits.apply(s1, book, equity, steps, reasons, cfg)
     risk = stage2_risk.apply(s1, portfolio, book, equity, lim.limit, steps, reasons, cfg)
-    failed = guard_price(s1) or _guard_snapshot(s1, portfolio, cfg)
+    failed = guard_price(s1) or refused or _guard_snapshot(s1, portfolio, cfg)
     if failed is not None:  # fail closed, after the book has taken the strategy's view
         steps.set_if_changed(failed.value, 0.0, reasons, failed)
         reasons.append(failed)
@@ -140,6 +143,13 @@ def size(
         components=components,
         update=update,
     )
+
+
+def refuse(
+    s1: Stage1Input, portfolio: PortfolioState | None, cfg: SizingConfig, source: InputRef | None
+) -> PortfolioSize:
+    """The decision for a portfolio that its partition has no room for: flat, its update unused."""
+    return size(s1, portfolio, PortfolioBook(), cfg, source, Reason.PORTFOLIO_LIMIT)
 
 
 def decide(

@@ -28,6 +28,7 @@ class ErrorType(StrEnum):
     KEY_MISSING = "key_missing"
     KEY_MISMATCH = "key_mismatch"
     PROCESSING_ERROR = "processing_error"
+    OVER_CAPACITY = "over_capacity"
     INVALID_CONFIG = "invalid_config"
 
 

@@ -37,6 +37,7 @@ TABLE_STATES: dict[str, Any] = {
     "ensemble": PortfolioBook,
     "weight_history": WeightPage,
     "sized_replies": Replies,
+    "refused_replies": Replies,
 }
 
 
@@ -50,6 +51,8 @@ class Tables:
     ensemble: TableT[str, PortfolioBook]
     weight_history: TableT[str, WeightPage]  # key "portfolio_id|page", a ring per portfolio
     sized_replies: TableT[str, Replies]  # key: the tactical partition; its last batch's answers
+    # key: the sized partition; its last batch's answers to portfolios it has no room for
+    refused_replies: TableT[str, Replies]
 
 
 def create_tables(app: faust.App, partitions: int) -> Tables:

@@ -44,6 +44,7 @@ CHANGELOG_GROUPS = {
     "portfolio": "portfolio_id",
     "ensemble": "portfolio_id",
     "weight_history": "portfolio_id",
+    "refused_replies": "portfolio_id",
 }
 
 

@@ -20,7 +20,7 @@ from schemas.messages import (
     SentimentObservation,
     TradeOutcome,
 )
-from sizing import entry_expiry, portfolio_state, state_updates
+from sizing import entry_expiry, portfolio_capacity, portfolio_state, state_updates
 from sizing.entry_expiry import Expiry
 from sizing.refs import InputRef
 
@@ -50,7 +50,10 @@ class EntryHistory:
         elif isinstance(msg, TradeOutcome):
             self._outcome(msg, ref)
         elif isinstance(msg, PortfolioSnapshot):
-            prev = self.latest["portfolio"].get(msg.portfolio_id)
+            held, cap = self.latest["portfolio"], cfg.max_portfolios_per_partition
+            if not portfolio_capacity.has_room(held, msg.portfolio_id, ref, cap):
+                return  # the worker dead-letters it
+            prev = held.get(msg.portfolio_id)
             new = portfolio_state.from_snapshot(msg, prev, ref, cfg.kill_switch)
             self._set("portfolio", msg.portfolio_id, new, ref)
         else:

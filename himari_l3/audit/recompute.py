@@ -15,7 +15,7 @@ from himari_l3.audit.entry_history import EntryHistory
 from schemas.config import Layer3Config
 from schemas.messages import TacticalSignal
 from schemas.topics import CONTRACT, Topic
-from sizing import portfolio_sizing, records, state_updates, strategy_sizing
+from sizing import portfolio_capacity, portfolio_sizing, records, state_updates, strategy_sizing
 from sizing.portfolio_book import PortfolioBook
 from sizing.refs import InputRef
 from sizing.strategy_sizing import SymbolView
@@ -182,10 +182,13 @@ def _stage2(
             portfolio = result.entries.at(
                 "portfolio", pid, decision["lineage"]["reads"]["portfolio"]
             )
-            book = result.books.setdefault(pid, PortfolioBook())
-            size = portfolio_sizing.size(
-                records.stage1_input(sized), portfolio, book, cfg.sizing, rec.ref
-            )
+            s1, cap = records.stage1_input(sized), cfg.sizing.max_portfolios_per_partition
+            book = None
+            if portfolio_capacity.has_room(result.books, pid, rec.ref, cap):
+                book = result.books.setdefault(pid, PortfolioBook())
+                size = portfolio_sizing.size(s1, portfolio, book, cfg.sizing, rec.ref)
+            else:
+                size = portfolio_sizing.refuse(s1, portfolio, cfg.sizing, rec.ref)
             expected = records.decision_record(
                 sized,
                 size,
@@ -194,5 +197,6 @@ def _stage2(
                 decision["config_version"],
                 decision["processed_at_ns"],
             )
-            book.apply(size.update)
+            if book is not None:
+                book.apply(size.update)
             result.decisions.compare(sized["decision_id"], decision, _json(expected))

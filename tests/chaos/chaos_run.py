@@ -119,7 +119,9 @@ async def lag(worker: Worker) -> dict[str, int]:
 async def capture(worker: Worker) -> dict[str, list[Recorded]]:
     """Every record of the run's topics and changelogs, as the broker holds them."""
     app_id = worker.config.worker.app_id
-    names = [worker.topic(t) for t in (*INPUT_TOPICS, Topic.SIZED, Topic.DECISIONS)]
+    names = [
+        worker.topic(t) for t in (*INPUT_TOPICS, Topic.SIZED, Topic.DECISIONS, Topic.DEADLETTER)
+    ]
     names += [f"{app_id}-{table}-changelog" for table in (*AUDITED_TABLES, "ensemble")]
     return {name: await read(worker, name) for name in names}
 

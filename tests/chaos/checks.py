@@ -22,8 +22,10 @@ from tests.chaos.chaos_run import (
 from tests.integration.harness import Worker
 
 
-def assert_nothing_lost_nothing_doubled(worker: Worker, signals: int) -> None:
-    """Wait for `signals` decisions from the running `worker`, stop it, then audit everything."""
+def assert_nothing_lost_nothing_doubled(worker: Worker, signals: int) -> dict[str, list[Recorded]]:
+    """Wait for `signals` decisions from the running `worker`, stop it, then audit everything.
+
+    Returns every record the broker holds, by topic."""
     decided = wait_for_decisions(worker, signals)
     behind = asyncio.run(lag(worker))
     worker.stop()
@@ -37,6 +39,7 @@ def assert_nothing_lost_nothing_doubled(worker: Worker, signals: int) -> None:
         dump.write_bytes(pickle.dumps(captured))
         print(f"captured topics: {dump}")
         raise
+    return captured
 
 
 def _check(worker: Worker, signals: int, captured: dict[str, list[Recorded]]) -> None:

@@ -4,6 +4,7 @@ their state recovered from the changelogs, and the three checks of DESIGN §6 ho
 import asyncio
 import signal
 
+import orjson
 import pytest
 
 from schemas.topics import Topic
@@ -17,9 +18,14 @@ pytestmark = [pytest.mark.integration, pytest.mark.chaos, pytest.mark.timeout(60
 SIGNALS = 10_000
 
 
+# fund-b and fund-c share a partition (of 8): with room for one, the other is refused
+# throughout, and the audit recomputes its refusals like every other decision.
+ONE_PORTFOLIO_A_PARTITION = {"HIMARI_L3__SIZING__MAX_PORTFOLIOS_PER_PARTITION": "1"}
+
+
 def test_survivor_takes_over_a_killed_workers_partitions_and_state(kafka, worker_factory) -> None:
-    doomed = worker_factory()
-    survivor = worker_factory(prefix=doomed.prefix)
+    doomed = worker_factory(**ONE_PORTFOLIO_A_PARTITION)
+    survivor = worker_factory(prefix=doomed.prefix, **ONE_PORTFOLIO_A_PARTITION)
     inputs = messages(SIGNALS)
 
     async def kill_one_while_publishing() -> None:
@@ -40,5 +46,15 @@ def test_survivor_takes_over_a_killed_workers_partitions_and_state(kafka, worker
         f"the killed worker held {held[-1]}; the survivor's assignments: {assigned(survivor, Topic.TACTICAL)}"
     )
     assert held and held[-1], "the killed worker never held a partition: nothing was taken over"
-    assert_nothing_lost_nothing_doubled(survivor, SIGNALS)
+    captured = assert_nothing_lost_nothing_doubled(survivor, SIGNALS)
     assert assigned(survivor, Topic.TACTICAL)[-1] == set(range(doomed.config.topics.partitions))
+    refused = {
+        doc["portfolio_id"]
+        for rec in captured[survivor.topic(Topic.DECISIONS)]
+        if "portfolio_limit" in (doc := orjson.loads(rec.value))["reasons"]
+    }
+    dead = {
+        orjson.loads(rec.value)["error_type"] for rec in captured[survivor.topic(Topic.DEADLETTER)]
+    }
+    assert len(refused) == 1 and refused < {"fund-b", "fund-c"}
+    assert dead == {"over_capacity"}

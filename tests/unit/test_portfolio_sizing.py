@@ -92,6 +92,19 @@ def test_hold_is_flat_with_zero_target():
     )
 
 
+@pytest.mark.parametrize("action", [Action.STRONG_BUY, Action.SELL])
+def test_a_portfolio_its_partition_has_no_room_for_is_flat_with_portfolio_limit(action):
+    result = portfolio_sizing.refuse(stage1(action, 100.0, 0.1), portfolio(50_000.0), CFG, None)
+    assert (result.target_position_usd, result.target_quantity, result.side) == (
+        0.0,
+        0.0,
+        Side.FLAT,
+    )
+    assert result.reasons[-1] == Reason.PORTFOLIO_LIMIT
+    assert result.waterfall[-1]["step"] == Reason.PORTFOLIO_LIMIT
+    assert result.strategy_size_usd == pytest.approx(5_000.0)  # what the strategy asked for
+
+
 def full_path(sig, the_view, snap):
     trigger = InputRef("himari.l2.tactical", 5, 1234)
     s1 = strategy_sizing.size(sig, the_view, CFG)
