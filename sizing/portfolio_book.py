@@ -108,6 +108,8 @@ class PortfolioBook:
         else:
             self.targets.pop(update.symbol, None)
         self.swings[update.symbol] = update.marks
+        for symbol in _unpriced(self.prices, update):
+            self.swings.pop(symbol, None)  # years of listings would otherwise fill the record
         self.weights = update.weights
         self.prices = update.prices
         self.samples = update.samples
@@ -172,6 +174,16 @@ class PortfolioBook:
             source=InputRef.from_dict(data.get("source")),
             replies=Replies.from_dict(data["replies"]) if "replies" in data else Replies(),
         )
+
+
+def _unpriced(before: dict[str, PriceSeries], update: BookUpdate) -> list[str]:
+    """Symbols whose price series the update dropped (no price for 2 × the correlation window):
+    their swing watermarks, minutes old, go with them. Counted first: drops are rare."""
+    after = update.prices
+    added = after is not before and update.symbol not in before
+    if len(after) >= len(before) + added:
+        return []
+    return [symbol for symbol in before if symbol not in after]
 
 
 def _samples(data: Any) -> Samples:

@@ -163,6 +163,23 @@ def test_a_five_minute_swing_past_its_bound_reduces_and_a_flip_closes():
     assert out.components["risk"]["swing"]["swing"] == pytest.approx(2.0)
 
 
+def test_a_symbols_swing_marks_leave_the_book_with_its_price_series():
+    """No price for 2 × 60 periods of 60 s: the series goes, and its minutes-old marks too."""
+    book = PortfolioBook()
+    later = TS + 121 * 60 * S
+    run([s1("a", "OLD", Action.BUY, 0.1), s1("a", "NEW", Action.BUY, 0.1)], book=book)
+    assert set(book.swings) == {"OLD", "NEW"}
+    run([s1("a", "NEW", Action.BUY, 0.1, later)], book=book)
+    assert set(book.prices) == set(book.swings) == {"NEW"}
+
+
+def test_a_signal_without_a_price_keeps_every_swing_mark():
+    book = PortfolioBook()
+    run([s1("a", "OLD", Action.BUY, 0.1), s1("a", "NEW", Action.BUY, 0.1)], book=book)
+    run([s1("a", "NEW", Action.BUY, 0.1, TS + 121 * 60 * S, price=0.0)], book=book)
+    assert set(book.swings) == {"OLD", "NEW"}
+
+
 def test_stale_snapshot_fails_closed():
     late = TS + int((CFG.max_snapshot_age_s + 1) * S)
     out = run([s1("a", "BTC", Action.BUY, 0.10, late)], portfolio())
