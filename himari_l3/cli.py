@@ -5,6 +5,7 @@ import asyncio
 import os
 import sys
 from pathlib import Path
+from typing import Any
 
 from aiokafka.errors import KafkaError
 
@@ -97,7 +98,35 @@ def _parser() -> argparse.ArgumentParser:
     k.add_argument("--portfolio", required=True)
     k.add_argument("--reason", required=True, help="why; kept on the control topic for audits")
     k.add_argument("--operator", default=None, help="who (default: the login name)")
+    _replay_parser(sub, common)
     return p
+
+
+def _replay_parser(sub: Any, common: argparse.ArgumentParser) -> None:
+    rp = sub.add_parser(
+        "replay",
+        parents=[common],
+        help="re-derive every recorded sized record and decision from the topics (no worker)",
+    )
+    when = "the trigger signal's event time, ISO 8601 (UTC unless it says) or ns; inclusive"
+    rp.add_argument("--from", dest="from_time", default=None, help=f"check from {when}")
+    rp.add_argument("--to", dest="to_time", default=None, help=f"check up to {when}")
+    rp.add_argument("--partition", type=int, default=None, help="tactical partition to check")
+    rp.add_argument("--from-offset", type=int, default=None, help="first offset (inclusive)")
+    rp.add_argument("--to-offset", type=int, default=None, help="last offset (inclusive)")
+    rp.add_argument("--json", type=Path, default=None, help="the full report as JSON ('-': stdout)")
+
+
+def _selection(args: argparse.Namespace) -> Any:
+    from himari_l3.audit.selection import Selection, event_time_ns
+
+    return Selection(
+        None if args.from_time is None else event_time_ns(args.from_time),
+        None if args.to_time is None else event_time_ns(args.to_time),
+        args.partition,
+        args.from_offset,
+        args.to_offset,
+    )
 
 
 def config_file(given: str | None) -> Path | None:
@@ -163,6 +192,10 @@ def _dispatch(args: argparse.Namespace) -> int:
             f"(correlation id {cmd.correlation_id})"
         )
         return 0
+    if args.command == "replay":
+        from himari_l3.replay import replay
+
+        return replay(cfg, _selection(args), args.json)
     raise AssertionError(args.command)
 
 

@@ -12,6 +12,7 @@ from typing import Any
 import orjson
 
 from himari_l3.audit.entry_history import EntryHistory
+from himari_l3.audit.selection import EVERYTHING, Selection
 from schemas.config import Layer3Config
 from schemas.messages import TacticalSignal
 from schemas.topics import CONTRACT, Topic
@@ -48,6 +49,7 @@ class Comparison:
     identical: int = 0
     different: dict[str, list[str]] = field(default_factory=dict)  # id → fields that differ
     missing: list[str] = field(default_factory=list)  # recomputed, never recorded
+    extra: list[str] = field(default_factory=list)  # recorded, with no valid input behind it
     unequal_copies: list[str] = field(default_factory=list)  # recorded twice, not identically
 
     def compare(self, decision_id: str, recorded: dict[str, Any], expected: dict[str, Any]) -> None:
@@ -135,8 +137,11 @@ def audit(
     sized: list[Recorded],
     decisions: list[Recorded],
     cfg: Layer3Config,
+    selection: Selection = EVERYTHING,
 ) -> Audit:
-    """Fold the state inputs, then recompute every recorded sized record and decision."""
+    """Fold the state inputs, then recompute every recorded sized record and decision.
+
+    Only the answers to the signals `selection` picks are compared; all are folded."""
     entries = EntryHistory(cfg.sizing)
     for topic in STATE_TOPICS:
         for rec in _by_offset(inputs.get(topic, [])):
@@ -151,7 +156,13 @@ def audit(
     triggers = {decision_id: rec.ref for decision_id, (rec, _) in signals.items()}
     result = Audit(Comparison(), Comparison(), entries, {}, triggers)
     stage1 = _first_copies(sized, result.sized)
+    result.sized.extra = sorted(stage1.keys() - signals.keys())
+    chosen = {
+        i for i, (rec, sig) in signals.items() if selection.selects(rec.ref, sig.timestamp_ns)
+    }
     for decision_id, (rec, sig) in signals.items():
+        if decision_id not in chosen:
+            continue
         if decision_id not in stage1:
             result.sized.missing.append(decision_id)
             continue
@@ -160,12 +171,18 @@ def audit(
         size = strategy_sizing.size(sig, view, cfg.sizing)
         expected = records.sized_record(sig, rec.ref, size, view, recorded["config_version"])
         result.sized.compare(decision_id, recorded, _json(expected))
-    _stage2(stage1, _first_copies(decisions, result.decisions), result, cfg)
+    recorded = _first_copies(decisions, result.decisions)
+    result.decisions.extra = sorted(recorded.keys() - stage1.keys())
+    _stage2(stage1, recorded, result, cfg, chosen)
     return result
 
 
 def _stage2(
-    stage1: dict[str, Recorded], recorded: dict[str, Recorded], result: Audit, cfg: Layer3Config
+    stage1: dict[str, Recorded],
+    recorded: dict[str, Recorded],
+    result: Audit,
+    cfg: Layer3Config,
+    chosen: set[str],
 ) -> None:
     by_partition: dict[int, list[Recorded]] = defaultdict(list)
     for rec in stage1.values():
@@ -175,7 +192,8 @@ def _stage2(
             sized = orjson.loads(rec.value)
             found = recorded.get(sized["decision_id"])
             if found is None:
-                result.decisions.missing.append(sized["decision_id"])
+                if sized["decision_id"] in chosen:
+                    result.decisions.missing.append(sized["decision_id"])
                 continue
             decision = orjson.loads(found.value)
             pid = sized["portfolio_id"]
@@ -199,4 +217,5 @@ def _stage2(
             )
             if book is not None:
                 book.apply(size.update)
-            result.decisions.compare(sized["decision_id"], decision, _json(expected))
+            if sized["decision_id"] in chosen:
+                result.decisions.compare(sized["decision_id"], decision, _json(expected))
