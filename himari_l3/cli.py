@@ -99,6 +99,13 @@ def _parser() -> argparse.ArgumentParser:
     k.add_argument("--reason", required=True, help="why; kept on the control topic for audits")
     k.add_argument("--operator", default=None, help="who (default: the login name)")
     _replay_parser(sub, common)
+    tr = sub.add_parser(
+        "trace",
+        parents=[common],
+        help="every message on every topic that carries a correlation id",
+    )
+    tr.add_argument("correlation_id")
+    tr.add_argument("--json", action="store_true", help="one JSON object a line")
     return p
 
 
@@ -196,6 +203,10 @@ def _dispatch(args: argparse.Namespace) -> int:
         from himari_l3.replay import replay
 
         return replay(cfg, _selection(args), args.json)
+    if args.command == "trace":
+        from himari_l3.trace import print_trace
+
+        return print_trace(cfg, args.correlation_id, args.json)
     raise AssertionError(args.command)
 
 
