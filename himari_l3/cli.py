@@ -99,6 +99,11 @@ def _parser() -> argparse.ArgumentParser:
     k.add_argument("--reason", required=True, help="why; kept on the control topic for audits")
     k.add_argument("--operator", default=None, help="who (default: the login name)")
     _replay_parser(sub, common)
+    ex = sub.add_parser(
+        "explain", parents=[common], help="one decision told to a person: waterfall, reasons"
+    )
+    ex.add_argument("decision_id")
+    ex.add_argument("--plot", type=Path, default=None, help="draw the waterfall to FILE.png")
     tr = sub.add_parser(
         "trace",
         parents=[common],
@@ -203,6 +208,10 @@ def _dispatch(args: argparse.Namespace) -> int:
         from himari_l3.replay import replay
 
         return replay(cfg, _selection(args), args.json)
+    if args.command == "explain":
+        from himari_l3.explain import explain
+
+        return explain(cfg, args.decision_id, args.plot)
     if args.command == "trace":
         from himari_l3.trace import print_trace
 

@@ -100,3 +100,16 @@ def test_replay_names_a_tampered_decision_and_a_tampered_input(history):
     [sized] = found["sized"]["different"]
     assert sized["decision_id"] == records.decision_id(tampered_input.ref)
     assert sized["trigger"] == tampered_input.ref.as_dict()
+
+
+def test_explain_tells_a_recorded_decision_and_draws_its_waterfall(history, tmp_path):
+    worker, captured = history
+    decision = orjson.loads(captured[worker.topic(Topic.DECISIONS)][5].value)
+    chart = tmp_path / "waterfall.png"
+    done = cli(worker, "explain", decision["decision_id"], "--plot", str(chart))
+    assert done.returncode == 0, done.stderr.decode()
+    text = done.stdout.decode()
+    assert f"decision {decision['decision_id']}" in text
+    assert all(step["step"] in text for step in decision["waterfall"])
+    assert chart.read_bytes()[:4] == b"\x89PNG"
+    assert cli(worker, "explain", "no-such-decision").returncode == 1
