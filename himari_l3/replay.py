@@ -20,7 +20,8 @@ from rich.progress import (
 )
 
 from himari_l3.audit import report
-from himari_l3.audit.recompute import Recorded, audit
+from himari_l3.audit.recompute import audit
+from himari_l3.audit.recorded import Recorded
 from himari_l3.audit.selection import Selection
 from himari_l3.topic_reader import read_to_end
 from schemas.config import Layer3Config

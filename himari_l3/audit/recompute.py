@@ -5,18 +5,19 @@ folded in the order the worker applied the sized records: per sized partition, b
 first copy of each decision (a copy that comes again is fenced by its trigger).
 """
 
-from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
 import orjson
 
+from himari_l3.audit.books import fold_books
 from himari_l3.audit.entry_history import EntryHistory
+from himari_l3.audit.recorded import Recorded, by_offset
 from himari_l3.audit.selection import EVERYTHING, Selection
 from schemas.config import Layer3Config
 from schemas.messages import TacticalSignal
 from schemas.topics import CONTRACT, Topic
-from sizing import portfolio_capacity, portfolio_sizing, records, state_updates, strategy_sizing
+from sizing import records, state_updates, strategy_sizing
 from sizing.portfolio_book import PortfolioBook
 from sizing.refs import InputRef
 from sizing.strategy_sizing import SymbolView
@@ -24,21 +25,6 @@ from streams.decoding import decode
 
 STATE_TOPICS = (Topic.ONCHAIN, Topic.REGIME, Topic.SENTIMENT, Topic.OUTCOMES, Topic.PORTFOLIO)
 UNAUDITED = frozenset({"processed_at_ns"})  # wall clock: the one field an audit ignores
-
-
-@dataclass(frozen=True, slots=True)
-class Recorded:
-    """One record as read back from its topic."""
-
-    topic: str
-    partition: int
-    offset: int
-    key: bytes | None
-    value: bytes
-
-    @property
-    def ref(self) -> InputRef:
-        return InputRef(self.topic, self.partition, self.offset)
 
 
 @dataclass
@@ -93,14 +79,10 @@ def _valid(rec: Recorded, topic: Topic, cfg: Layer3Config) -> Any:
     return None if not isinstance(msg, contract.model) else msg
 
 
-def _by_offset(recs: list[Recorded]) -> list[Recorded]:
-    return sorted(recs, key=lambda r: (r.partition, r.offset))
-
-
 def _first_copies(recs: list[Recorded], comparison: Comparison) -> dict[str, Recorded]:
     """The first copy of each answer in partition order; later copies must be byte-identical."""
     first: dict[str, Recorded] = {}
-    for rec in _by_offset(recs):
+    for rec in by_offset(recs):
         doc = orjson.loads(rec.value)
         seen = first.setdefault(doc["decision_id"], rec)
         if seen is not rec and differing_fields(orjson.loads(seen.value), doc):
@@ -132,6 +114,28 @@ def _json(doc: dict[str, Any]) -> dict[str, Any]:
     return result
 
 
+def fold_state(inputs: dict[Topic, list[Recorded]], cfg: Layer3Config) -> EntryHistory:
+    """Every state input folded into its entries, each topic in partition offset order."""
+    entries = EntryHistory(cfg.sizing)
+    for topic in STATE_TOPICS:
+        for rec in by_offset(inputs.get(topic, [])):
+            msg = _valid(rec, topic, cfg)
+            if msg is not None:
+                entries.apply(msg, rec.ref)
+    return entries
+
+
+def valid_signals(
+    inputs: dict[Topic, list[Recorded]], cfg: Layer3Config
+) -> dict[str, tuple[Recorded, TacticalSignal]]:
+    """The tactical signals the worker decides (the others it dead-letters), by decision id."""
+    return {
+        records.decision_id(rec.ref): (rec, msg)
+        for rec in inputs.get(Topic.TACTICAL, [])
+        if (msg := _valid(rec, Topic.TACTICAL, cfg)) is not None
+    }
+
+
 def audit(
     inputs: dict[Topic, list[Recorded]],
     sized: list[Recorded],
@@ -142,17 +146,8 @@ def audit(
     """Fold the state inputs, then recompute every recorded sized record and decision.
 
     Only the answers to the signals `selection` picks are compared; all are folded."""
-    entries = EntryHistory(cfg.sizing)
-    for topic in STATE_TOPICS:
-        for rec in _by_offset(inputs.get(topic, [])):
-            msg = _valid(rec, topic, cfg)
-            if msg is not None:
-                entries.apply(msg, rec.ref)
-    signals = {
-        records.decision_id(rec.ref): (rec, msg)
-        for rec in inputs.get(Topic.TACTICAL, [])
-        if (msg := _valid(rec, Topic.TACTICAL, cfg)) is not None
-    }
+    entries = fold_state(inputs, cfg)
+    signals = valid_signals(inputs, cfg)
     triggers = {decision_id: rec.ref for decision_id, (rec, _) in signals.items()}
     result = Audit(Comparison(), Comparison(), entries, {}, triggers)
     stage1 = _first_copies(sized, result.sized)
@@ -171,51 +166,17 @@ def audit(
         size = strategy_sizing.size(sig, view, cfg.sizing)
         expected = records.sized_record(sig, rec.ref, size, view, recorded["config_version"])
         result.sized.compare(decision_id, recorded, _json(expected))
-    recorded = _first_copies(decisions, result.decisions)
-    result.decisions.extra = sorted(recorded.keys() - stage1.keys())
-    _stage2(stage1, recorded, result, cfg, chosen)
+    decided = _first_copies(decisions, result.decisions)
+    result.decisions.extra = sorted(decided.keys() - stage1.keys())
+
+    def check(decision_id: str, decision: dict[str, Any] | None, expected: Any) -> None:
+        if decision_id not in chosen:
+            return
+        if decision is None:
+            result.decisions.missing.append(decision_id)
+        else:
+            result.decisions.compare(decision_id, decision, _json(expected))
+
+    fold_books(stage1, decided, entries, result.books, cfg, lambda rec: orjson.loads(rec.value),
+               None, check)  # fmt: skip
     return result
-
-
-def _stage2(
-    stage1: dict[str, Recorded],
-    recorded: dict[str, Recorded],
-    result: Audit,
-    cfg: Layer3Config,
-    chosen: set[str],
-) -> None:
-    by_partition: dict[int, list[Recorded]] = defaultdict(list)
-    for rec in stage1.values():
-        by_partition[rec.partition].append(rec)
-    for recs in by_partition.values():
-        for rec in _by_offset(recs):
-            sized = orjson.loads(rec.value)
-            found = recorded.get(sized["decision_id"])
-            if found is None:
-                if sized["decision_id"] in chosen:
-                    result.decisions.missing.append(sized["decision_id"])
-                continue
-            decision = orjson.loads(found.value)
-            pid = sized["portfolio_id"]
-            portfolio = result.entries.at(
-                "portfolio", pid, decision["lineage"]["reads"]["portfolio"]
-            )
-            s1, cap = records.stage1_input(sized), cfg.sizing.max_portfolios_per_partition
-            book = None
-            if portfolio_capacity.has_room(result.books, pid, rec.ref, cap):
-                book = result.books.setdefault(pid, PortfolioBook())
-                size = portfolio_sizing.size(s1, portfolio, book, cfg.sizing, rec.ref)
-            else:
-                size = portfolio_sizing.refuse(s1, portfolio, cfg.sizing, rec.ref)
-            expected = records.decision_record(
-                sized,
-                size,
-                portfolio,
-                book,
-                decision["config_version"],
-                decision["processed_at_ns"],
-            )
-            if book is not None:
-                book.apply(size.update)
-            if sized["decision_id"] in chosen:
-                result.decisions.compare(sized["decision_id"], decision, _json(expected))

@@ -12,7 +12,8 @@ from typing import Any
 import orjson
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 
-from himari_l3.audit.recompute import Audit, Recorded, audit
+from himari_l3.audit.recompute import Audit, audit
+from himari_l3.audit.recorded import Recorded
 from himari_l3.topic_reader import read_to_end
 from schemas.topics import INPUT_TOPICS, Topic
 from streams.codecs import StateCodec

@@ -8,7 +8,7 @@ table state equals the uninterrupted run's.
 import asyncio
 import pickle
 
-from himari_l3.audit.recompute import Recorded
+from himari_l3.audit.recorded import Recorded
 from schemas.topics import Topic
 from tests.chaos.chaos_run import (
     AUDITED_TABLES,

@@ -7,7 +7,8 @@ import orjson
 import pytest
 
 from himari_l3.audit import report
-from himari_l3.audit.recompute import Recorded, audit
+from himari_l3.audit.recompute import audit
+from himari_l3.audit.recorded import Recorded
 from schemas.topics import INPUT_TOPICS, Topic
 from sizing import records
 from tests.chaos.chaos_run import capture, publish, wait_for_decisions

@@ -1,0 +1,74 @@
+"""Stage 2 re-run: portfolio books folded over the sized records in the worker's order."""
+
+from collections import defaultdict
+from collections.abc import Callable
+from typing import Any
+
+import orjson
+
+from himari_l3.audit.entry_history import EntryHistory
+from himari_l3.audit.recorded import Recorded, by_offset
+from schemas.config import Layer3Config
+from sizing import portfolio_capacity, portfolio_sizing, records
+from sizing.portfolio_book import PortfolioBook
+from sizing.refs import InputRef
+
+Visit = Callable[[str, dict[str, Any] | None, dict[str, Any] | None], None]
+
+
+def fold_books(
+    stage1: dict[str, Recorded],
+    decided: dict[str, Recorded],
+    entries: EntryHistory,
+    books: dict[str, PortfolioBook],
+    cfg: Layer3Config,
+    sized_doc: Callable[[Recorded], dict[str, Any]],
+    config_version: str | None,
+    visit: Visit,
+) -> None:
+    """Stage 2 over the sized records in the order the worker applied them: per sized partition,
+    by offset. `visit(id, recorded decision or None, recomputed or None)` sees each in turn.
+
+    A sized record with no recorded decision is not folded: the worker never applied it.
+    `config_version`: what the recomputed decisions say (None: what the recorded ones say)."""
+    by_partition: dict[int, list[Recorded]] = defaultdict(list)
+    for rec in stage1.values():
+        by_partition[rec.partition].append(rec)
+    for recs in by_partition.values():
+        for rec in by_offset(recs):
+            sized = sized_doc(rec)
+            found = decided.get(sized["decision_id"])
+            if found is None:
+                visit(sized["decision_id"], None, None)
+                continue
+            decision = orjson.loads(found.value)
+            version = decision["config_version"] if config_version is None else config_version
+            expected = _decide(sized, rec.ref, decision, entries, books, cfg, version)
+            visit(sized["decision_id"], decision, expected)
+
+
+def _decide(
+    sized: dict[str, Any],
+    ref: InputRef,
+    decision: dict[str, Any],
+    entries: EntryHistory,
+    books: dict[str, PortfolioBook],
+    cfg: Layer3Config,
+    version: str,
+) -> dict[str, Any]:
+    """The decision the core makes of `sized`, against the state the recorded one read."""
+    pid = sized["portfolio_id"]
+    portfolio = entries.at("portfolio", pid, decision["lineage"]["reads"]["portfolio"])
+    s1, cap = records.stage1_input(sized), cfg.sizing.max_portfolios_per_partition
+    book = None
+    if portfolio_capacity.has_room(books, pid, ref, cap):
+        book = books.setdefault(pid, PortfolioBook())
+        size = portfolio_sizing.size(s1, portfolio, book, cfg.sizing, ref)
+    else:
+        size = portfolio_sizing.refuse(s1, portfolio, cfg.sizing, ref)
+    expected = records.decision_record(
+        sized, size, portfolio, book, version, decision["processed_at_ns"]
+    )
+    if book is not None:
+        book.apply(size.update)
+    return expected
