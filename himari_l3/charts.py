@@ -1,4 +1,5 @@
-"""Charts drawn to PNG files (matplotlib, no window): a decision's waterfall."""
+"""Charts drawn to PNG files (matplotlib, no window): a decision's waterfall, and a what-if's
+target positions against the recorded ones."""
 
 from pathlib import Path
 from typing import Any
@@ -40,3 +41,28 @@ def _colour(before: float, after: float) -> str:
     if before == 0.0:
         return "tab:blue"
     return "tab:red" if abs(after) < abs(before) else "tab:green"
+
+
+def plot_targets(pairs: list[Any], path: Path, panels: int = 6) -> None:
+    """Target positions over event time, recorded (solid) against what-if (dashed): one panel
+    per (portfolio, symbol), those whose targets moved most first."""
+    series: dict[tuple[str, str], list[Any]] = {}
+    for p in sorted(pairs, key=lambda p: p.timestamp_ns):
+        series.setdefault((p.portfolio_id, p.symbol), []).append(p)
+    ranked = sorted(series, key=lambda k: -sum(abs(p.change_usd) for p in series[k]))[:panels]
+    start = min((p.timestamp_ns for p in pairs), default=0)
+    fig, axes = plt.subplots(max(1, len(ranked)), 1, figsize=(9.0, 2.2 * max(1, len(ranked))),
+                             sharex=True, squeeze=False)  # fmt: skip
+    for ax, key in zip(axes[:, 0], ranked, strict=False):
+        xs = [(p.timestamp_ns - start) / 1e9 for p in series[key]]
+        ax.step(xs, [p.recorded_usd for p in series[key]], where="post", label="recorded")
+        ax.step(xs, [p.what_if_usd for p in series[key]], where="post", linestyle="--",
+                label="what-if")  # fmt: skip
+        ax.set_ylabel("USD", fontsize=8)
+        ax.set_title(f"{key[1]} in {key[0]}", fontsize=9)
+        ax.axhline(0.0, color="grey", linewidth=0.6)
+    axes[0, 0].legend(fontsize=8, loc="upper right")
+    axes[-1, 0].set_xlabel("event time, s after the first decision")
+    fig.tight_layout()
+    fig.savefig(path, dpi=100)
+    plt.close(fig)

@@ -118,7 +118,8 @@ def _replay_parser(sub: Any, common: argparse.ArgumentParser) -> None:
     rp = sub.add_parser(
         "replay",
         parents=[common],
-        help="re-derive every recorded sized record and decision from the topics (no worker)",
+        help="re-derive every recorded sized record and decision from the topics (no worker); "
+        "with another --config, what it would have decided (what-if)",
     )
     when = "the trigger signal's event time, ISO 8601 (UTC unless it says) or ns; inclusive"
     rp.add_argument("--from", dest="from_time", default=None, help=f"check from {when}")
@@ -127,6 +128,9 @@ def _replay_parser(sub: Any, common: argparse.ArgumentParser) -> None:
     rp.add_argument("--from-offset", type=int, default=None, help="first offset (inclusive)")
     rp.add_argument("--to-offset", type=int, default=None, help="last offset (inclusive)")
     rp.add_argument("--json", type=Path, default=None, help="the full report as JSON ('-': stdout)")
+    rp.add_argument(
+        "--plot", type=Path, default=None, help="what-if: target positions over time, to FILE.png"
+    )
 
 
 def _selection(args: argparse.Namespace) -> Any:
@@ -207,7 +211,7 @@ def _dispatch(args: argparse.Namespace) -> int:
     if args.command == "replay":
         from himari_l3.replay import replay
 
-        return replay(cfg, _selection(args), args.json)
+        return replay(cfg, _selection(args), args.json, args.plot)
     if args.command == "explain":
         from himari_l3.explain import explain
 

@@ -14,6 +14,7 @@ from rich.table import Table
 from rich.tree import Tree
 
 from himari_l3 import charts
+from himari_l3.audit.report import people
 from himari_l3.topic_reader import read_to_end
 from schemas.config import Layer3Config
 from schemas.enums import Reason
@@ -124,7 +125,7 @@ def explain(cfg: Layer3Config, decision_id: str, plot: Path | None) -> int:
     if found is None:
         print(f"no decision {decision_id!r} on {full_name(Topic.DECISIONS, cfg.topics.prefix)}")
         return 1
-    render(found, Console())
+    render(found, people())
     if plot is not None:
         charts.plot_waterfall(found, plot)
         print(f"waterfall chart: {plot}")

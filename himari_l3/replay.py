@@ -1,12 +1,15 @@
 """`himari-l3 replay`: re-derive every recorded answer from the topics with the pure core.
 
 No worker runs: the input topics are folded in one process (`himari_l3.audit`), and each
-recomputed sized record and decision is compared, field for field, with the recorded one.
+recomputed sized record and decision is compared, field for field, with the recorded one. Run
+with a config the decisions were not recorded under, it is a what-if instead
+(`himari_l3.audit.whatif`): what that config would have decided, per symbol and strategy.
 """
 
 import asyncio
 import sys
 from pathlib import Path
+from typing import Any
 
 import orjson
 from rich.console import Console
@@ -19,10 +22,12 @@ from rich.progress import (
     TimeElapsedColumn,
 )
 
-from himari_l3.audit import report
+from himari_l3 import charts
+from himari_l3.audit import report, whatif_report
 from himari_l3.audit.recompute import audit
 from himari_l3.audit.recorded import Recorded
 from himari_l3.audit.selection import Selection
+from himari_l3.audit.whatif import what_if
 from himari_l3.topic_reader import read_to_end
 from schemas.config import Layer3Config
 from schemas.topics import INPUT_TOPICS, Topic, full_name
@@ -46,22 +51,41 @@ async def read_recorded(cfg: Layer3Config, progress: Progress) -> dict[Topic, li
     return out
 
 
-def replay(cfg: Layer3Config, selection: Selection, json_path: Path | None) -> int:
-    """Print the summary (and write the JSON report); 0 when the history is clean, else 1."""
-    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-               TimeElapsedColumn())  # fmt: skip
-    with Progress(*columns, console=Console(stderr=True), transient=True) as progress:
+def replay(
+    cfg: Layer3Config, selection: Selection, json_path: Path | None, plot: Path | None
+) -> int:
+    """Audit the history, or, when `cfg` is not the config the decisions were recorded under,
+    report what it would have decided instead. 0 when clean or a what-if, else 1."""
+    with Progress(*COLUMNS, console=Console(stderr=True), transient=True) as progress:
         recorded = asyncio.run(read_recorded(cfg, progress))
         progress.add_task("recomputing with the pure core", total=None)
         inputs = {t: recorded[t] for t in INPUT_TOPICS}
-        result = audit(inputs, recorded[Topic.SIZED], recorded[Topic.DECISIONS], cfg, selection)
-    found = report.as_json(result)
-    if json_path is not None:
-        data = orjson.dumps(found, option=orjson.OPT_INDENT_2)
-        if str(json_path) == "-":
-            sys.stdout.buffer.write(data + b"\n")
+        sized, decisions = recorded[Topic.SIZED], recorded[Topic.DECISIONS]
+        versions = {orjson.loads(r.value)["config_version"] for r in decisions}
+        if versions and cfg.config_version not in versions:
+            w = what_if(inputs, sized, decisions, cfg, selection)
+            found, render = whatif_report.as_json(w), whatif_report.render
+            if plot is not None:
+                charts.plot_targets(w.pairs, plot)
         else:
-            json_path.write_bytes(data)
+            found = report.as_json(audit(inputs, sized, decisions, cfg, selection))
+            render = report.render
+    _write(found, json_path)
     if json_path is None or str(json_path) != "-":
-        report.render(found, Console())
-    return 0 if found["clean"] else 1
+        render(found, report.people())
+        if plot is not None and found.get("mode") == "what-if":
+            print(f"target positions, recorded against what-if: {plot}")
+    return 0 if found.get("mode") == "what-if" or found["clean"] else 1
+
+
+COLUMNS = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+
+
+def _write(found: dict[str, Any], json_path: Path | None) -> None:
+    if json_path is None:
+        return
+    data = orjson.dumps(found, option=orjson.OPT_INDENT_2)
+    if str(json_path) == "-":
+        sys.stdout.buffer.write(data + b"\n")
+    else:
+        json_path.write_bytes(data)

@@ -79,13 +79,18 @@ def _valid(rec: Recorded, topic: Topic, cfg: Layer3Config) -> Any:
     return None if not isinstance(msg, contract.model) else msg
 
 
-def _first_copies(recs: list[Recorded], comparison: Comparison) -> dict[str, Recorded]:
-    """The first copy of each answer in partition order; later copies must be byte-identical."""
+def first_copies(recs: list[Recorded], comparison: Comparison | None = None) -> dict[str, Recorded]:
+    """The first copy of each answer in partition order; later copies must be byte-identical
+    (those that are not go to `comparison.unequal_copies`)."""
     first: dict[str, Recorded] = {}
     for rec in by_offset(recs):
         doc = orjson.loads(rec.value)
         seen = first.setdefault(doc["decision_id"], rec)
-        if seen is not rec and differing_fields(orjson.loads(seen.value), doc):
+        if (
+            comparison is not None
+            and seen is not rec
+            and differing_fields(orjson.loads(seen.value), doc)
+        ):
             comparison.unequal_copies.append(doc["decision_id"])
     return first
 
@@ -150,7 +155,7 @@ def audit(
     signals = valid_signals(inputs, cfg)
     triggers = {decision_id: rec.ref for decision_id, (rec, _) in signals.items()}
     result = Audit(Comparison(), Comparison(), entries, {}, triggers)
-    stage1 = _first_copies(sized, result.sized)
+    stage1 = first_copies(sized, result.sized)
     result.sized.extra = sorted(stage1.keys() - signals.keys())
     chosen = {
         i for i, (rec, sig) in signals.items() if selection.selects(rec.ref, sig.timestamp_ns)
@@ -166,7 +171,7 @@ def audit(
         size = strategy_sizing.size(sig, view, cfg.sizing)
         expected = records.sized_record(sig, rec.ref, size, view, recorded["config_version"])
         result.sized.compare(decision_id, recorded, _json(expected))
-    decided = _first_copies(decisions, result.decisions)
+    decided = first_copies(decisions, result.decisions)
     result.decisions.extra = sorted(decided.keys() - stage1.keys())
 
     def check(decision_id: str, decision: dict[str, Any] | None, expected: Any) -> None:

@@ -1,5 +1,6 @@
 """A replay's findings: for machines (`as_json`) and for people (`render`)."""
 
+import sys
 from typing import Any
 
 from rich.console import Console
@@ -9,6 +10,11 @@ from himari_l3.audit.recompute import Audit, Comparison
 from sizing.refs import InputRef, ref_dict
 
 SHOWN = 10  # findings of each kind printed for people; the JSON report has them all
+
+
+def people() -> Console:
+    """The console for the summary: piped or in a file, wide enough for its tables."""
+    return Console() if sys.stdout.isatty() else Console(width=160)
 
 
 def as_json(result: Audit) -> dict[str, Any]:

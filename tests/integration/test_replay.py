@@ -9,6 +9,7 @@ import pytest
 from himari_l3.audit import report
 from himari_l3.audit.recompute import audit
 from himari_l3.audit.recorded import Recorded
+from himari_l3.audit.whatif import what_if
 from schemas.topics import INPUT_TOPICS, Topic
 from sizing import records
 from tests.chaos.chaos_run import capture, publish, wait_for_decisions
@@ -114,3 +115,36 @@ def test_explain_tells_a_recorded_decision_and_draws_its_waterfall(history, tmp_
     assert all(step["step"] in text for step in decision["waterfall"])
     assert chart.read_bytes()[:4] == b"\x89PNG"
     assert cli(worker, "explain", "no-such-decision").returncode == 1
+
+
+def test_a_what_if_under_the_recorded_config_changes_nothing(history):
+    """The what-if path (state folded anew, stage 2 on recomputed sized records) agrees with
+    the worker when nothing differs."""
+    worker, captured = history
+    inputs = {t: captured[worker.topic(t)] for t in INPUT_TOPICS}
+    w = what_if(inputs, captured[worker.topic(Topic.SIZED)],
+                captured[worker.topic(Topic.DECISIONS)], worker.config)  # fmt: skip
+    assert len(w.pairs) == SIGNALS
+    assert [
+        p for p in w.pairs if p.change_usd != 0.0 or p.what_if_reasons != p.recorded_reasons
+    ] == []
+
+
+def test_replay_with_another_config_reports_what_it_would_have_decided(history, tmp_path):
+    worker, _ = history
+    other = tmp_path / "other.yaml"
+    other.write_text("sizing:\n  budgets:\n    position_pct: 0.02\n")
+    chart = tmp_path / "targets.png"
+    done = cli(worker, "--config", str(other), "replay", "--json", "-", "--plot", str(chart))
+    assert done.returncode == 0, done.stderr.decode()
+    found = orjson.loads(done.stdout)
+    assert found["mode"] == "what-if"
+    assert found["recorded_config_versions"] == [worker.config.config_version]
+    overall = found["overall"]
+    assert overall["decisions"] == SIGNALS and overall["changed"] > 0
+    assert "position_budget" in overall["reasons_appear"]
+    assert sum(s["decisions"] for s in found["by_symbol"].values()) == SIGNALS
+    assert sum(s["decisions"] for s in found["by_strategy"].values()) == SIGNALS
+    assert chart.read_bytes()[:4] == b"\x89PNG"
+    shown = cli(worker, "--config", str(other), "replay")
+    assert b"what-if" in shown.stdout and b"per symbol" in shown.stdout

@@ -1,0 +1,121 @@
+"""What another config would have decided: the recorded inputs re-run through the pure core.
+
+State is folded anew under the other config (hysteresis, cascade, posteriors, kill switch),
+stage 1 joins each signal with the entry states its recorded lineage names, and stage 2 folds
+the books over the what-if sized records in the order the worker applied the recorded ones.
+The interleaving of topics stays the recorded one; only the config changes.
+"""
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import orjson
+
+from himari_l3.audit.books import fold_books
+from himari_l3.audit.entry_history import EntryHistory
+from himari_l3.audit.recompute import first_copies, fold_state, valid_signals
+from himari_l3.audit.recorded import Recorded
+from himari_l3.audit.selection import EVERYTHING, Selection
+from schemas.config import Layer3Config
+from schemas.messages import TacticalSignal
+from schemas.topics import Topic
+from sizing import records, state_updates, strategy_sizing
+from sizing.portfolio_book import PortfolioBook
+from sizing.strategy_sizing import SymbolView
+
+
+@dataclass(frozen=True, slots=True)
+class Pair:
+    """One decision as recorded and as the other config makes it."""
+
+    decision_id: str
+    portfolio_id: str
+    symbol: str
+    strategy_id: str
+    timestamp_ns: int
+    recorded_usd: float
+    what_if_usd: float
+    recorded_reasons: tuple[str, ...]
+    what_if_reasons: tuple[str, ...]
+
+    @property
+    def change_usd(self) -> float:
+        return self.what_if_usd - self.recorded_usd
+
+
+@dataclass
+class WhatIf:
+    config_version: str
+    recorded_versions: set[str] = field(default_factory=set)
+    pairs: list[Pair] = field(default_factory=list)
+
+
+def what_if(
+    inputs: dict[Topic, list[Recorded]],
+    sized: list[Recorded],
+    decisions: list[Recorded],
+    cfg: Layer3Config,
+    selection: Selection = EVERYTHING,
+) -> WhatIf:
+    """Every recorded decision paired with the one `cfg` makes of the same inputs."""
+    entries = fold_state(inputs, cfg)
+    signals = valid_signals(inputs, cfg)
+    stage1 = first_copies(sized)
+    version = cfg.config_version
+    again = {
+        decision_id: _sized_again(sig, rec, orjson.loads(stage1[decision_id].value), entries, cfg)
+        for decision_id, (rec, sig) in signals.items()
+        if decision_id in stage1
+    }
+    result = WhatIf(version)
+    chosen = {i for i, (r, sig) in signals.items() if selection.selects(r.ref, sig.timestamp_ns)}
+
+    def pair(
+        decision_id: str, recorded: dict[str, Any] | None, mine: dict[str, Any] | None
+    ) -> None:
+        if recorded is None or mine is None or decision_id not in chosen:
+            return
+        result.recorded_versions.add(recorded["config_version"])
+        result.pairs.append(_pair(recorded, mine))
+
+    books: dict[str, PortfolioBook] = {}
+    fold_books(stage1, first_copies(decisions), entries, books, cfg,
+               lambda rec: again[orjson.loads(rec.value)["decision_id"]], version, pair)  # fmt: skip
+    return result
+
+
+def _sized_again(
+    sig: TacticalSignal,
+    rec: Recorded,
+    recorded: dict[str, Any],
+    entries: EntryHistory,
+    cfg: Layer3Config,
+) -> dict[str, Any]:
+    view = _view_as_of(sig, recorded["reads"], entries)
+    size = strategy_sizing.size(sig, view, cfg.sizing)
+    doc = records.sized_record(sig, rec.ref, size, view, cfg.config_version)
+    out: dict[str, Any] = orjson.loads(orjson.dumps(doc))
+    return out
+
+
+def _view_as_of(sig: TacticalSignal, reads: dict[str, Any], entries: EntryHistory) -> SymbolView:
+    """The entries as of the inputs the recorded join read. The posterior is the one of the
+    regime confirmed under this config, which need not be the recorded one."""
+    regime = entries.at("regime", sig.symbol, reads["regime"])
+    key = state_updates.track_key(sig.strategy_id, sig.symbol)
+    track = entries.at("track_record", key, reads["residuals"])
+    return SymbolView(
+        cascade=entries.at("cascade", sig.symbol, reads["cascade"]),
+        regime=regime,
+        sentiment=entries.at("sentiment", sig.symbol, reads["sentiment"]),
+        posterior=None if track is None or regime is None else track.posterior(regime.current),
+        residuals=None if track is None else track.residuals,
+    )
+
+
+def _pair(recorded: dict[str, Any], mine: dict[str, Any]) -> Pair:
+    return Pair(
+        recorded["decision_id"], recorded["portfolio_id"], recorded["symbol"],
+        recorded["strategy_id"], recorded["timestamp_ns"], recorded["target_position_usd"],
+        mine["target_position_usd"], tuple(recorded["reasons"]), tuple(map(str, mine["reasons"])),
+    )  # fmt: skip
