@@ -48,6 +48,7 @@ class WhatIf:
     config_version: str
     recorded_versions: set[str] = field(default_factory=set)
     pairs: list[Pair] = field(default_factory=list)
+    after_reset: int = 0  # decisions left out: their portfolio's kill switch was reset before
 
 
 def what_if(
@@ -70,10 +71,17 @@ def what_if(
     result = WhatIf(version)
     chosen = {i for i, (r, sig) in signals.items() if selection.selects(r.ref, sig.timestamp_ns)}
 
+    reset: set[str] = set()
+
     def pair(
         decision_id: str, recorded: dict[str, Any] | None, mine: dict[str, Any] | None
     ) -> None:
         if recorded is None or mine is None or decision_id not in chosen:
+            return
+        if recorded["lineage"]["reads"]["kill_switch_reset"]:
+            reset.add(recorded["portfolio_id"])
+        if recorded["portfolio_id"] in reset:  # see Comparison.after_reset
+            result.after_reset += 1
             return
         result.recorded_versions.add(recorded["config_version"])
         result.pairs.append(_pair(recorded, mine))

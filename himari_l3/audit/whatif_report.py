@@ -19,6 +19,7 @@ def as_json(w: WhatIf) -> dict[str, Any]:
         "config_version": w.config_version,
         "recorded_config_versions": sorted(w.recorded_versions),
         "overall": _stats(w.pairs),
+        "left_out_after_reset": w.after_reset,
         "by_symbol": _grouped(w.pairs, lambda p: p.symbol),
         "by_strategy": _grouped(w.pairs, lambda p: p.strategy_id),
     }
@@ -58,6 +59,9 @@ def render(report: dict[str, Any], console: Console) -> None:
     )
     for grouping in ("by_symbol", "by_strategy"):
         console.print(_table(grouping.removeprefix("by_"), report[grouping]))
+    if report["left_out_after_reset"]:
+        console.print(f"{report['left_out_after_reset']:,} decisions left out: their portfolio's "
+                      "kill switch was reset, and replaying resets is not supported yet")  # fmt: skip
 
 
 def _table(name: str, groups: dict[str, dict[str, Any]]) -> Table:

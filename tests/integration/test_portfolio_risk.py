@@ -6,6 +6,7 @@ import asyncio
 import csv
 import time
 
+import orjson
 import pytest
 
 from schemas.topics import Topic
@@ -109,3 +110,10 @@ def test_drawdown_halts_the_portfolio_until_an_operator_resets_it(worker_factory
     assert {r["strategy_id"] for r in rows} == {"s1", "s2"}
     last = [r for r in rows if r["timestamp"] == rows[-1]["timestamp"]]
     assert sum(float(r["weight"]) for r in last) == pytest.approx(1.0)
+
+    # The replay re-derives what came before the reset, and says it cannot yet do the rest.
+    replayed = cli(worker, "replay", "--json", "-")
+    assert replayed.returncode == 1, replayed.stderr
+    found = orjson.loads(replayed.stdout)["decisions"]
+    assert found["after_reset"] == [after["decision_id"]]
+    assert (found["checked"], found["identical"], found["different"]) == (4, 4, [])
