@@ -160,9 +160,7 @@ def audit(
     result = Audit(Comparison(), Comparison(), entries, {}, triggers)
     stage1 = first_copies(sized, result.sized)
     result.sized.extra = sorted(stage1.keys() - signals.keys())
-    chosen = {
-        i for i, (rec, sig) in signals.items() if selection.selects(rec.ref, sig.timestamp_ns)
-    }
+    chosen = selection.chosen(signals)
     for decision_id, (rec, sig) in signals.items():
         if decision_id not in chosen:
             continue

@@ -4,8 +4,10 @@ Every input is still folded (state and books depend on all that came before); th
 only says which recomputed answers are compared with the recorded ones.
 """
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from himari_l3.audit.errors import AuditError
 from sizing.refs import InputRef
@@ -39,6 +41,10 @@ class Selection:
         low = -1 if self.from_offset is None else self.from_offset
         high = trigger.offset if self.to_offset is None else self.to_offset
         return low <= trigger.offset <= high
+
+    def chosen(self, signals: Mapping[str, tuple[Any, Any]]) -> set[str]:
+        """The decision ids, of `{id: (record, signal)}`, whose answers are checked."""
+        return {i for i, (rec, sig) in signals.items() if self.selects(rec.ref, sig.timestamp_ns)}
 
 
 EVERYTHING = Selection()

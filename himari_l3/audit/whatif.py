@@ -69,7 +69,7 @@ def what_if(
         if decision_id in stage1
     }
     result = WhatIf(version)
-    chosen = {i for i, (r, sig) in signals.items() if selection.selects(r.ref, sig.timestamp_ns)}
+    chosen = selection.chosen(signals)
 
     reset: set[str] = set()
 
