@@ -84,13 +84,18 @@ def from_snapshot(
 
 
 def apply_reset(state: PortfolioState, cmd: KillSwitchReset, source: InputRef) -> PortfolioState:
-    """An operator's reset, recorded with who, why and where it came from."""
+    """An operator's reset, recorded with who, why and where it came from.
+
+    And after which snapshot: the state from then on depends on that snapshot, the reset and
+    the later snapshots only (a reset rewrites all the kill switch but the day and the equity),
+    so a replay re-derives it without knowing how the worker interleaved the two topics."""
     audit = {
         "operator": cmd.operator,
         "reason": cmd.reason,
         "timestamp_ns": cmd.timestamp_ns,
         "correlation_id": cmd.correlation_id,
         "source": source.as_dict(),
+        "after_snapshot": ref_dict(state.source),
     }
     kill = None if state.kill is None else kill_switch.on_reset(state.kill, audit)
     return replace(state, kill=kill, control_source=source)

@@ -7,6 +7,7 @@ from typing import Any
 import orjson
 
 from himari_l3.audit.entry_history import EntryHistory
+from himari_l3.audit.errors import ResetOrderError
 from himari_l3.audit.recorded import Recorded, by_offset
 from schemas.config import Layer3Config
 from sizing import portfolio_capacity, portfolio_sizing, records
@@ -29,11 +30,14 @@ def fold_books(
     """Stage 2 over the sized records in the order the worker applied them: per sized partition,
     by offset. `visit(id, recorded decision or None, recomputed or None)` sees each in turn.
 
-    A sized record with no recorded decision is not folded: the worker never applied it.
+    A sized record with no recorded decision is not folded: the worker never applied it. Past
+    a reset recorded without its place among the snapshots (before that was recorded), a
+    portfolio's decisions are visited with None for the recomputed one.
     `config_version`: what the recomputed decisions say (None: what the recorded ones say)."""
     by_partition: dict[int, list[Recorded]] = defaultdict(list)
     for rec in stage1.values():
         by_partition[rec.partition].append(rec)
+    unknown: set[str] = set()  # portfolios past a reset whose place is not recorded
     for recs in by_partition.values():
         for rec in by_offset(recs):
             sized = sized_doc(rec)
@@ -43,7 +47,12 @@ def fold_books(
                 continue
             decision = orjson.loads(found.value)
             version = decision["config_version"] if config_version is None else config_version
-            expected = _decide(sized, rec.ref, decision, entries, books, cfg, version)
+            expected = None
+            if sized["portfolio_id"] not in unknown:
+                try:
+                    expected = _decide(sized, rec.ref, decision, entries, books, cfg, version)
+                except ResetOrderError:
+                    unknown.add(sized["portfolio_id"])  # and its book with it, from now on
             visit(sized["decision_id"], decision, expected)
 
 
@@ -58,7 +67,8 @@ def _decide(
 ) -> dict[str, Any]:
     """The decision the core makes of `sized`, against the state the recorded one read."""
     pid = sized["portfolio_id"]
-    portfolio = entries.at("portfolio", pid, decision["lineage"]["reads"]["portfolio"])
+    kill = decision["components"].get("risk", {}).get("kill_switch")
+    portfolio = entries.portfolio(pid, decision["lineage"]["reads"], kill)
     s1, cap = records.stage1_input(sized), cfg.sizing.max_portfolios_per_partition
     book = None
     if portfolio_capacity.has_room(books, pid, ref, cap):

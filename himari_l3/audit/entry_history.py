@@ -11,9 +11,11 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from himari_l3.audit.errors import AuditError, LineageError
+from himari_l3.audit.errors import AuditError, LineageError, ResetOrderError
+from himari_l3.audit.resets import PortfolioResets
 from schemas.config import SizingConfig
 from schemas.messages import (
+    KillSwitchReset,
     OnChainSignal,
     PortfolioSnapshot,
     RegimeObservation,
@@ -34,6 +36,7 @@ class EntryHistory:
         self.cfg = cfg
         self.states: dict[StateKey, Any] = {}
         self.latest: dict[str, dict[str, Any]] = defaultdict(dict)
+        self.resets = PortfolioResets(cfg)
 
     def apply(self, msg: BaseModel, ref: InputRef) -> None:
         """Fold one state input (not a tactical signal) into the entries it changes."""
@@ -56,9 +59,12 @@ class EntryHistory:
             prev = held.get(msg.portfolio_id)
             new = portfolio_state.from_snapshot(msg, prev, ref, cfg.kill_switch)
             self._set("portfolio", msg.portfolio_id, new, ref)
+            self.resets.add_snapshot(msg, ref)
+        elif isinstance(msg, KillSwitchReset):
+            # Not folded: its place among the snapshots is not in one partition's order. The
+            # decisions that read it name the snapshot it followed (`resets.PortfolioResets`).
+            self.resets.add_reset(msg, ref)
         else:
-            # Resets share the portfolio entry with snapshots: their interleaving is not in
-            # one partition's order, so folding them needs the lineage-ordered replay.
             raise AuditError(f"{type(msg).__name__} at {ref} cannot be folded per entry")
 
     def _outcome(self, msg: TradeOutcome, ref: InputRef) -> None:
@@ -108,6 +114,19 @@ class EntryHistory:
     def _set(self, table: str, key: str, state: Any, ref: InputRef) -> None:
         self.latest[table][key] = state
         self.states[(table, key, ref.topic, ref.partition, ref.offset)] = state
+
+    def portfolio(self, pid: str, reads: dict[str, Any], kill: dict[str, Any] | None) -> Any:
+        """`portfolio[pid]` as a decision read it: `reads` is its lineage, `kill` its kill-switch
+        diagnostics, which name the snapshot its last reset followed."""
+        reset = reads.get("kill_switch_reset")
+        if reset is None:
+            return self.at("portfolio", pid, reads["portfolio"])
+        last_reset = (kill or {}).get("last_reset") or {}
+        after = last_reset.get("after_snapshot")
+        if after is None:
+            raise ResetOrderError(f"reset {reset} of {pid} does not say which snapshot it followed")
+        at_snapshot = self.at("portfolio", pid, after)
+        return self.resets.state(at_snapshot, reset, last_reset, reads["portfolio"])
 
     def at(self, table: str, key: str, read: dict[str, Any] | None) -> Any:
         """The state of `table[key]` right after the input `read` names (None: never written)."""

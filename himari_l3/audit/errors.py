@@ -9,3 +9,7 @@ class AuditError(Layer3Error):
 
 class LineageError(AuditError):
     """A decision's lineage names an input that never changed the entry it says it read."""
+
+
+class ResetOrderError(AuditError):
+    """A decision read a kill-switch reset recorded without the snapshot it followed."""

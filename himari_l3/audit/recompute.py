@@ -23,7 +23,10 @@ from sizing.refs import InputRef
 from sizing.strategy_sizing import SymbolView
 from streams.decoding import decode
 
-STATE_TOPICS = (Topic.ONCHAIN, Topic.REGIME, Topic.SENTIMENT, Topic.OUTCOMES, Topic.PORTFOLIO)
+# Everything but the signals; the control topic's resets are kept, not folded (audit.resets).
+STATE_TOPICS = (
+    Topic.ONCHAIN, Topic.REGIME, Topic.SENTIMENT, Topic.OUTCOMES, Topic.PORTFOLIO, Topic.CONTROL
+)  # fmt: skip
 UNAUDITED = frozenset({"processed_at_ns"})  # wall clock: the one field an audit ignores
 
 
@@ -37,8 +40,8 @@ class Comparison:
     missing: list[str] = field(default_factory=list)  # recomputed, never recorded
     extra: list[str] = field(default_factory=list)  # recorded, with no valid input behind it
     unequal_copies: list[str] = field(default_factory=list)  # recorded twice, not identically
-    # After a kill-switch reset the portfolio's state depends on how the worker interleaved the
-    # control topic with snapshots, which no partition records: not re-derived yet.
+    # Past a kill-switch reset recorded without the snapshot it followed (decisions written
+    # before resets said so), a portfolio's state is not re-derived.
     after_reset: list[str] = field(default_factory=list)
 
     def compare(self, decision_id: str, recorded: dict[str, Any], expected: dict[str, Any]) -> None:
@@ -175,16 +178,12 @@ def audit(
     decided = first_copies(decisions, result.decisions)
     result.decisions.extra = sorted(decided.keys() - stage1.keys())
 
-    reset: set[str] = set()  # portfolios whose decisions read a kill-switch reset
-
     def check(decision_id: str, decision: dict[str, Any] | None, expected: Any) -> None:
-        if decision is not None and decision["lineage"]["reads"]["kill_switch_reset"]:
-            reset.add(decision["portfolio_id"])  # and its book follows: every later decision
         if decision_id not in chosen:
             return
         if decision is None:
             result.decisions.missing.append(decision_id)
-        elif decision["portfolio_id"] in reset:
+        elif expected is None:
             result.decisions.after_reset.append(decision_id)
         else:
             result.decisions.compare(decision_id, decision, _json(expected))

@@ -71,16 +71,12 @@ def what_if(
     result = WhatIf(version)
     chosen = selection.chosen(signals)
 
-    reset: set[str] = set()
-
     def pair(
         decision_id: str, recorded: dict[str, Any] | None, mine: dict[str, Any] | None
     ) -> None:
-        if recorded is None or mine is None or decision_id not in chosen:
+        if recorded is None or decision_id not in chosen:
             return
-        if recorded["lineage"]["reads"]["kill_switch_reset"]:
-            reset.add(recorded["portfolio_id"])
-        if recorded["portfolio_id"] in reset:  # see Comparison.after_reset
+        if mine is None:  # see Comparison.after_reset
             result.after_reset += 1
             return
         result.recorded_versions.add(recorded["config_version"])
