@@ -5,10 +5,10 @@ import asyncio
 import os
 import sys
 from pathlib import Path
-from typing import Any
 
 from aiokafka.errors import KafkaError
 
+from himari_l3 import audit_commands
 from schemas.config_loading import load_config
 from schemas.errors import Layer3Error
 
@@ -98,51 +98,8 @@ def _parser() -> argparse.ArgumentParser:
     k.add_argument("--portfolio", required=True)
     k.add_argument("--reason", required=True, help="why; kept on the control topic for audits")
     k.add_argument("--operator", default=None, help="who (default: the login name)")
-    _replay_parser(sub, common)
-    ex = sub.add_parser(
-        "explain", parents=[common], help="one decision told to a person: waterfall, reasons"
-    )
-    ex.add_argument("decision_id")
-    ex.add_argument("--plot", type=Path, default=None, help="draw the waterfall to FILE.png")
-    tr = sub.add_parser(
-        "trace",
-        parents=[common],
-        help="every message on every topic that carries a correlation id",
-    )
-    tr.add_argument("correlation_id")
-    tr.add_argument("--json", action="store_true", help="one JSON object a line")
+    audit_commands.add_parsers(sub, common)
     return p
-
-
-def _replay_parser(sub: Any, common: argparse.ArgumentParser) -> None:
-    rp = sub.add_parser(
-        "replay",
-        parents=[common],
-        help="re-derive every recorded sized record and decision from the topics (no worker); "
-        "with another --config, what it would have decided (what-if)",
-    )
-    when = "the trigger signal's event time, ISO 8601 (UTC unless it says) or ns; inclusive"
-    rp.add_argument("--from", dest="from_time", default=None, help=f"check from {when}")
-    rp.add_argument("--to", dest="to_time", default=None, help=f"check up to {when}")
-    rp.add_argument("--partition", type=int, default=None, help="tactical partition to check")
-    rp.add_argument("--from-offset", type=int, default=None, help="first offset (inclusive)")
-    rp.add_argument("--to-offset", type=int, default=None, help="last offset (inclusive)")
-    rp.add_argument("--json", type=Path, default=None, help="the full report as JSON ('-': stdout)")
-    rp.add_argument(
-        "--plot", type=Path, default=None, help="what-if: target positions over time, to FILE.png"
-    )
-
-
-def _selection(args: argparse.Namespace) -> Any:
-    from himari_l3.audit.selection import Selection, event_time_ns
-
-    return Selection(
-        None if args.from_time is None else event_time_ns(args.from_time),
-        None if args.to_time is None else event_time_ns(args.to_time),
-        args.partition,
-        args.from_offset,
-        args.to_offset,
-    )
 
 
 def config_file(given: str | None) -> Path | None:
@@ -208,18 +165,8 @@ def _dispatch(args: argparse.Namespace) -> int:
             f"(correlation id {cmd.correlation_id})"
         )
         return 0
-    if args.command == "replay":
-        from himari_l3.replay import replay
-
-        return replay(cfg, _selection(args), args.json, args.plot)
-    if args.command == "explain":
-        from himari_l3.explain import explain
-
-        return explain(cfg, args.decision_id, args.plot)
-    if args.command == "trace":
-        from himari_l3.trace import print_trace
-
-        return print_trace(cfg, args.correlation_id, args.json)
+    if args.command in audit_commands.COMMANDS:
+        return audit_commands.run(args, cfg)
     raise AssertionError(args.command)
 
 
