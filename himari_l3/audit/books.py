@@ -4,8 +4,6 @@ from collections import defaultdict
 from collections.abc import Callable
 from typing import Any
 
-import orjson
-
 from himari_l3.audit.entry_history import EntryHistory
 from himari_l3.audit.errors import ResetOrderError
 from himari_l3.audit.recorded import Recorded, by_offset
@@ -14,7 +12,7 @@ from sizing import portfolio_capacity, portfolio_sizing, records
 from sizing.portfolio_book import PortfolioBook
 from sizing.refs import InputRef
 
-Visit = Callable[[str, dict[str, Any] | None, dict[str, Any] | None], None]
+Visit = Callable[[str, Recorded | None, dict[str, Any] | None], None]
 
 
 def fold_books(
@@ -45,7 +43,7 @@ def fold_books(
             if found is None:
                 visit(sized["decision_id"], None, None)
                 continue
-            decision = orjson.loads(found.value)
+            decision = found.doc
             version = decision["config_version"] if config_version is None else config_version
             expected = None
             if sized["portfolio_id"] not in unknown:
@@ -53,7 +51,7 @@ def fold_books(
                     expected = _decide(sized, rec.ref, decision, entries, books, cfg, version)
                 except ResetOrderError:
                     unknown.add(sized["portfolio_id"])  # and its book with it, from now on
-            visit(sized["decision_id"], decision, expected)
+            visit(sized["decision_id"], found, expected)
 
 
 def _decide(

@@ -64,27 +64,26 @@ def what_if(
     stage1 = first_copies(sized)
     version = cfg.config_version
     again = {
-        decision_id: _sized_again(sig, rec, orjson.loads(stage1[decision_id].value), entries, cfg)
+        decision_id: _sized_again(sig, rec, stage1[decision_id].doc, entries, cfg)
         for decision_id, (rec, sig) in signals.items()
         if decision_id in stage1
     }
     result = WhatIf(version)
     chosen = selection.chosen(signals)
 
-    def pair(
-        decision_id: str, recorded: dict[str, Any] | None, mine: dict[str, Any] | None
-    ) -> None:
-        if recorded is None or decision_id not in chosen:
+    def pair(decision_id: str, found: Recorded | None, mine: dict[str, Any] | None) -> None:
+        if found is None or decision_id not in chosen:
             return
         if mine is None:  # see Comparison.after_reset
             result.after_reset += 1
             return
+        recorded = found.doc
         result.recorded_versions.add(recorded["config_version"])
         result.pairs.append(_pair(recorded, mine))
 
     books: dict[str, PortfolioBook] = {}
     fold_books(stage1, first_copies(decisions), entries, books, cfg,
-               lambda rec: again[orjson.loads(rec.value)["decision_id"]], version, pair)  # fmt: skip
+               lambda rec: again[rec.decision_id], version, pair)  # fmt: skip
     return result
 
 
