@@ -33,6 +33,7 @@ from schemas.config import Layer3Config
 from schemas.topics import INPUT_TOPICS, Topic, full_name
 
 READ = (*INPUT_TOPICS, Topic.SIZED, Topic.DECISIONS)
+COLUMNS = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
 
 
 async def read_recorded(cfg: Layer3Config, progress: Progress) -> dict[Topic, list[Recorded]]:
@@ -76,9 +77,6 @@ def replay(
         if plot is not None and found.get("mode") == "what-if":
             print(f"target positions, recorded against what-if: {plot}")
     return 0 if found.get("mode") == "what-if" or found["clean"] else 1
-
-
-COLUMNS = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
 
 
 def _write(found: dict[str, Any], json_path: Path | None) -> None:

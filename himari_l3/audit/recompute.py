@@ -51,7 +51,7 @@ class Comparison:
             self.checked += 1
             self.identical += 1
         else:
-            self.compare(decision_id, recorded.doc, _json(expected))
+            self.compare(decision_id, recorded.doc, json_types(expected))
 
     def compare(self, decision_id: str, recorded: dict[str, Any], expected: dict[str, Any]) -> None:
         self.checked += 1
@@ -130,7 +130,8 @@ def _view(sig: TacticalSignal, reads: dict[str, Any], entries: EntryHistory) -> 
     )
 
 
-def _json(doc: dict[str, Any]) -> dict[str, Any]:
+def json_types(doc: dict[str, Any]) -> dict[str, Any]:
+    """`doc` as JSON reads it back: enums as strings, tuples as lists."""
     result: dict[str, Any] = orjson.loads(orjson.dumps(doc))
     return result
 

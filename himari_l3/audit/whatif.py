@@ -9,11 +9,9 @@ The interleaving of topics stays the recorded one; only the config changes.
 from dataclasses import dataclass, field
 from typing import Any
 
-import orjson
-
 from himari_l3.audit.books import fold_books
 from himari_l3.audit.entry_history import EntryHistory
-from himari_l3.audit.recompute import first_copies, fold_state, valid_signals
+from himari_l3.audit.recompute import first_copies, fold_state, json_types, valid_signals
 from himari_l3.audit.recorded import Recorded
 from himari_l3.audit.selection import EVERYTHING, Selection
 from schemas.config import Layer3Config
@@ -96,9 +94,7 @@ def _sized_again(
 ) -> dict[str, Any]:
     view = _view_as_of(sig, recorded["reads"], entries)
     size = strategy_sizing.size(sig, view, cfg.sizing)
-    doc = records.sized_record(sig, rec.ref, size, view, cfg.config_version)
-    out: dict[str, Any] = orjson.loads(orjson.dumps(doc))
-    return out
+    return json_types(records.sized_record(sig, rec.ref, size, view, cfg.config_version))
 
 
 def _view_as_of(sig: TacticalSignal, reads: dict[str, Any], entries: EntryHistory) -> SymbolView:
