@@ -1,6 +1,7 @@
 """The audit commands of `himari-l3`: replay (and what-if), explain, trace."""
 
 import argparse
+import os
 from pathlib import Path
 from typing import Any
 
@@ -43,6 +44,13 @@ def _replay_parser(sub: Any, common: argparse.ArgumentParser) -> None:
     rp.add_argument(
         "--plot", type=Path, default=None, help="what-if: target positions over time, to FILE.png"
     )
+    rp.add_argument(
+        "--jobs",
+        type=int,
+        default=os.cpu_count() or 1,
+        help="processes that recompute, each a share of the sized partitions "
+        "(default: one a core; 1: all in this process)",
+    )
 
 
 def _selection(args: argparse.Namespace) -> Selection:
@@ -60,7 +68,7 @@ def run(args: argparse.Namespace, cfg: Layer3Config) -> int:
     if args.command == "replay":
         from himari_l3.replay import replay
 
-        return replay(cfg, _selection(args), args.json, args.plot)
+        return replay(cfg, _selection(args), args.json, args.plot, args.jobs)
     if args.command == "explain":
         from himari_l3.explain import explain
 

@@ -6,7 +6,6 @@ with a config the decisions were not recorded under, it is a what-if instead
 (`himari_l3.audit.whatif`): what that config would have decided, per symbol and strategy.
 """
 
-import asyncio
 import sys
 from pathlib import Path
 from typing import Any
@@ -17,7 +16,6 @@ from rich.progress import (
     BarColumn,
     MofNCompleteColumn,
     Progress,
-    TaskID,
     TextColumn,
     TimeElapsedColumn,
 )
@@ -28,7 +26,7 @@ from himari_l3.audit.recompute import audit
 from himari_l3.audit.recorded import Recorded
 from himari_l3.audit.selection import Selection
 from himari_l3.audit.whatif import what_if
-from himari_l3.topic_reader import read_to_end
+from himari_l3.bulk_read import read_topics
 from schemas.config import Layer3Config
 from schemas.topics import INPUT_TOPICS, Topic, full_name
 
@@ -36,41 +34,46 @@ READ = (*INPUT_TOPICS, Topic.SIZED, Topic.DECISIONS)
 COLUMNS = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
 
 
-async def read_recorded(cfg: Layer3Config, progress: Progress) -> dict[Topic, list[Recorded]]:
+def read_recorded(cfg: Layer3Config, progress: Progress) -> dict[Topic, list[Recorded]]:
     """Every record of the input, sized and decision topics, as the broker holds them now."""
-    out: dict[Topic, list[Recorded]] = {}
-    for topic in READ:
-        name = full_name(topic, cfg.topics.prefix)
-        task = progress.add_task(f"reading {name}", total=None)
+    names = {full_name(topic, cfg.topics.prefix): topic for topic in READ}
+    task = progress.add_task(f"reading {len(names)} topics", total=None)
 
-        def moved(read: int, about: int, task: TaskID = task) -> None:
-            progress.update(task, completed=read, total=max(read, about))
+    def moved(read: int, about: int) -> None:
+        progress.update(task, completed=read, total=about)
 
-        found = await read_to_end(cfg.kafka, name, on_read=moved)
-        progress.update(task, completed=len(found), total=len(found))
-        out[topic] = [Recorded(r.topic, r.partition, r.offset, r.key, r.value) for r in found]
-    return out
+    found = read_topics(cfg.kafka, list(names), on_read=moved)
+    return {topic: found[name] for name, topic in names.items()}
 
 
 def replay(
-    cfg: Layer3Config, selection: Selection, json_path: Path | None, plot: Path | None
+    cfg: Layer3Config,
+    selection: Selection,
+    json_path: Path | None,
+    plot: Path | None,
+    jobs: int = 1,
 ) -> int:
     """Audit the history, or, when `cfg` is not the config the decisions were recorded under,
     report what it would have decided instead. 0 when clean or a what-if, else 1."""
     with Progress(*COLUMNS, console=Console(stderr=True), transient=True) as progress:
-        recorded = asyncio.run(read_recorded(cfg, progress))
-        progress.add_task("recomputing with the pure core", total=None)
+        recorded = read_recorded(cfg, progress)
         inputs = {t: recorded[t] for t in INPUT_TOPICS}
         sized, decisions = recorded[Topic.SIZED], recorded[Topic.DECISIONS]
         mine = f'"config_version":"{cfg.config_version}"'.encode()
         if decisions and not any(mine in r.value for r in decisions):
+            progress.add_task("what-if: recomputing with the pure core", total=None)
             w = what_if(inputs, sized, decisions, cfg, selection)
             found, render = whatif_report.as_json(w), whatif_report.render
             if plot is not None:
                 charts.plot_targets(w.pairs, plot)
         else:
-            found = report.as_json(audit(inputs, sized, decisions, cfg, selection))
-            render = report.render
+            task = progress.add_task(f"recomputing with the pure core ({jobs} jobs)", total=None)
+
+            def folded(done: int, of: int) -> None:
+                progress.update(task, completed=done, total=of)
+
+            result = audit(inputs, sized, decisions, cfg, selection, jobs, folded)
+            found, render = report.as_json(result), report.render
     _write(found, json_path)
     if json_path is None or str(json_path) != "-":
         render(found, report.people())

@@ -12,6 +12,7 @@ from sizing import portfolio_capacity, portfolio_sizing, records
 from sizing.portfolio_book import PortfolioBook
 from sizing.refs import InputRef
 
+_TAIL = ("config_version", "processed_at_ns")  # what a decision records after its lineage
 Visit = Callable[[str, Recorded | None, dict[str, Any] | None], None]
 
 
@@ -43,12 +44,10 @@ def fold_books(
             if found is None:
                 visit(sized["decision_id"], None, None)
                 continue
-            decision = found.doc
-            version = decision["config_version"] if config_version is None else config_version
             expected = None
             if sized["portfolio_id"] not in unknown:
                 try:
-                    expected = _decide(sized, rec.ref, decision, entries, books, cfg, version)
+                    expected = _decide(sized, rec.ref, found, entries, books, cfg, config_version)
                 except ResetOrderError:
                     unknown.add(sized["portfolio_id"])  # and its book with it, from now on
             visit(sized["decision_id"], found, expected)
@@ -57,16 +56,20 @@ def fold_books(
 def _decide(
     sized: dict[str, Any],
     ref: InputRef,
-    decision: dict[str, Any],
+    recorded: Recorded,
     entries: EntryHistory,
     books: dict[str, PortfolioBook],
     cfg: Layer3Config,
-    version: str,
+    config_version: str | None,
 ) -> dict[str, Any]:
     """The decision the core makes of `sized`, against the state the recorded one read."""
-    pid = sized["portfolio_id"]
-    kill = decision["components"].get("risk", {}).get("kill_switch")
-    portfolio = entries.portfolio(pid, decision["lineage"]["reads"], kill)
+    pid, decision = sized["portfolio_id"], recorded.tail("lineage", *_TAIL)
+    version = decision["config_version"] if config_version is None else config_version
+    reads = decision["lineage"]["reads"]
+    # Only a decision after a kill-switch reset needs its diagnostics (which name the snapshot
+    # the reset followed), and only then is the whole record parsed.
+    kill = None if reads.get("kill_switch_reset") is None else _kill_switch(recorded.doc)
+    portfolio = entries.portfolio(pid, reads, kill)
     s1, cap = records.stage1_input(sized), cfg.sizing.max_portfolios_per_partition
     book = None
     if portfolio_capacity.has_room(books, pid, ref, cap):
@@ -80,3 +83,8 @@ def _decide(
     if book is not None:
         book.apply(size.update)
     return expected
+
+
+def _kill_switch(decision: dict[str, Any]) -> dict[str, Any] | None:
+    found: dict[str, Any] | None = decision["components"].get("risk", {}).get("kill_switch")
+    return found

@@ -6,7 +6,8 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
-from himari_l3.audit.recompute import Audit, Comparison
+from himari_l3.audit.comparison import Comparison
+from himari_l3.audit.recompute import Audit
 from sizing.refs import InputRef, ref_dict
 
 SHOWN = 10  # findings of each kind printed for people; the JSON report has them all
@@ -82,7 +83,8 @@ def _findings(stage: str, s: dict[str, Any], console: Console) -> None:
         console.print(f"{stage} {u} recorded twice, not identically")
     if s["after_reset"]:
         console.print(f"{stage}: {len(s['after_reset']):,} not re-derived: their portfolio's "
-                      "kill switch was reset, and replaying resets is not supported yet")  # fmt: skip
+                      "kill switch was reset before resets recorded the snapshot they "
+                      "followed")  # fmt: skip
 
 
 def _where(ref: dict[str, Any] | None) -> str:

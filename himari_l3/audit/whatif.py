@@ -11,7 +11,7 @@ from typing import Any
 
 from himari_l3.audit.books import fold_books
 from himari_l3.audit.entry_history import EntryHistory
-from himari_l3.audit.recompute import first_copies, fold_state, json_types, valid_signals
+from himari_l3.audit.history import read_history, valid_signals
 from himari_l3.audit.recorded import Recorded
 from himari_l3.audit.selection import EVERYTHING, Selection
 from schemas.config import Layer3Config
@@ -57,17 +57,17 @@ def what_if(
     selection: Selection = EVERYTHING,
 ) -> WhatIf:
     """Every recorded decision paired with the one `cfg` makes of the same inputs."""
-    entries = fold_state(inputs, cfg)
+    history = read_history(inputs, sized, decisions, cfg)
     signals = valid_signals(inputs, cfg)
-    stage1 = first_copies(sized)
-    version = cfg.config_version
-    again = {
-        decision_id: _sized_again(sig, rec, stage1[decision_id].doc, entries, cfg)
-        for decision_id, (rec, sig) in signals.items()
-        if decision_id in stage1
-    }
-    result = WhatIf(version)
+    result = WhatIf(cfg.config_version)
     chosen = selection.chosen(signals)
+
+    def again(rec: Recorded) -> dict[str, Any]:
+        found = signals.get(rec.decision_id)
+        if found is None:  # no valid signal behind it: the recorded one is all there is
+            doc: dict[str, Any] = rec.doc
+            return doc
+        return _sized_again(*found, rec.tail("reads")["reads"], history.entries, cfg)
 
     def pair(decision_id: str, found: Recorded | None, mine: dict[str, Any] | None) -> None:
         if found is None or decision_id not in chosen:
@@ -80,21 +80,21 @@ def what_if(
         result.pairs.append(_pair(recorded, mine))
 
     books: dict[str, PortfolioBook] = {}
-    fold_books(stage1, first_copies(decisions), entries, books, cfg,
-               lambda rec: again[rec.decision_id], version, pair)  # fmt: skip
+    fold_books(history.sized, history.decided, history.entries, books, cfg, again,
+               cfg.config_version, pair)  # fmt: skip
     return result
 
 
 def _sized_again(
+    signal_rec: Recorded,
     sig: TacticalSignal,
-    rec: Recorded,
-    recorded: dict[str, Any],
+    reads: dict[str, Any],
     entries: EntryHistory,
     cfg: Layer3Config,
 ) -> dict[str, Any]:
-    view = _view_as_of(sig, recorded["reads"], entries)
+    view = _view_as_of(sig, reads, entries)
     size = strategy_sizing.size(sig, view, cfg.sizing)
-    return json_types(records.sized_record(sig, rec.ref, size, view, cfg.config_version))
+    return records.sized_record(sig, signal_rec.ref, size, view, cfg.config_version)
 
 
 def _view_as_of(sig: TacticalSignal, reads: dict[str, Any], entries: EntryHistory) -> SymbolView:

@@ -61,7 +61,7 @@ def render(report: dict[str, Any], console: Console) -> None:
         console.print(_table(grouping.removeprefix("by_"), report[grouping]))
     if report["left_out_after_reset"]:
         console.print(f"{report['left_out_after_reset']:,} decisions left out: their portfolio's "
-                      "kill switch was reset, and replaying resets is not supported yet")  # fmt: skip
+                      "kill switch was reset before resets recorded their snapshot")  # fmt: skip
 
 
 def _table(name: str, groups: dict[str, dict[str, Any]]) -> Table:

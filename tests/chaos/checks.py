@@ -47,7 +47,7 @@ def _check(worker: Worker, signals: int, captured: dict[str, list[Recorded]]) ->
     print(f"no sized record: {ranges(result.sized.missing, result.triggers)}")
     print(f"no decision: {ranges(result.decisions.missing, result.triggers)}")
     # (1)
-    assert len(result.triggers) == signals
+    assert result.signals == signals
     assert result.sized.missing == [] and result.decisions.missing == []
     # (2)
     assert result.sized.unequal_copies == [] and result.decisions.unequal_copies == []

@@ -104,6 +104,24 @@ def test_replay_names_a_tampered_decision_and_a_tampered_input(history):
     assert sized["trigger"] == tampered_input.ref.as_dict()
 
 
+def test_replay_in_several_processes_finds_what_one_process_finds(history):
+    worker, captured = history
+    inputs = {t: captured[worker.topic(t)] for t in INPUT_TOPICS}
+    sized, decisions = (list(captured[worker.topic(t)]) for t in (Topic.SIZED, Topic.DECISIONS))
+    doc = orjson.loads(decisions[3].value)
+    decisions[3] = _tampered(decisions[3], target_position_usd=doc["target_position_usd"] + 1.0)
+    seen: list[tuple[int, int]] = []
+
+    one = report.as_json(audit(inputs, sized, decisions, worker.config, jobs=1,
+                               progress=lambda done, of: seen.append((done, of))))  # fmt: skip
+    three = report.as_json(audit(inputs, sized, decisions, worker.config, jobs=3))
+
+    assert one == three
+    assert one["decisions"]["checked"] == SIGNALS
+    assert [d["decision_id"] for d in one["decisions"]["different"]] == [doc["decision_id"]]
+    assert seen[-1] == (SIGNALS, SIGNALS)
+
+
 def test_explain_tells_a_recorded_decision_and_draws_its_waterfall(history, tmp_path):
     worker, captured = history
     decision = orjson.loads(captured[worker.topic(Topic.DECISIONS)][5].value)

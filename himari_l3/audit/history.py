@@ -1,0 +1,92 @@
+"""A recorded history as a replay reads it: the state inputs folded into their entries, and
+each answer's first copy indexed by decision id."""
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from himari_l3.audit.comparison import differing_fields
+from himari_l3.audit.entry_history import EntryHistory
+from himari_l3.audit.recorded import Recorded, by_offset
+from schemas.config import Layer3Config
+from schemas.messages import TacticalSignal
+from schemas.topics import CONTRACT, Topic
+from sizing import records
+from streams.decoding import decode
+
+# Everything but the signals; the control topic's resets are kept, not folded (audit.resets).
+STATE_TOPICS = (
+    Topic.ONCHAIN, Topic.REGIME, Topic.SENTIMENT, Topic.OUTCOMES, Topic.PORTFOLIO, Topic.CONTROL
+)  # fmt: skip
+
+
+@dataclass
+class History:
+    entries: EntryHistory
+    tactical: dict[str, Recorded]  # every tactical record, by the id of the decision it triggers
+    sized: dict[str, Recorded]  # the first copy of each sized record
+    decided: dict[str, Recorded]  # the first copy of each decision
+    unequal_sized: list[str] = field(default_factory=list)  # later copies that differ
+    unequal_decisions: list[str] = field(default_factory=list)
+
+
+def read_history(
+    inputs: dict[Topic, list[Recorded]],
+    sized: list[Recorded],
+    decisions: list[Recorded],
+    cfg: Layer3Config,
+) -> History:
+    """Fold the state inputs and index the answers; no signal is decoded yet."""
+    tactical = {records.decision_id(rec.ref): rec for rec in inputs.get(Topic.TACTICAL, [])}
+    history = History(fold_state(inputs, cfg), tactical, {}, {})
+    history.sized = first_copies(sized, history.unequal_sized)
+    history.decided = first_copies(decisions, history.unequal_decisions)
+    return history
+
+
+def valid(rec: Recorded, topic: Topic, cfg: Layer3Config) -> Any:
+    """The message, when the worker would take it (decoded as it decodes); else None."""
+    contract = CONTRACT[topic]
+    assert contract.model is not None and contract.key_field is not None
+    msg = decode(
+        rec.value, rec.key, contract.model, contract.key_field, cfg.inputs.max_message_bytes
+    )
+    return None if not isinstance(msg, contract.model) else msg
+
+
+def valid_signals(
+    inputs: dict[Topic, list[Recorded]], cfg: Layer3Config
+) -> dict[str, tuple[Recorded, TacticalSignal]]:
+    """The tactical signals the worker decides (the others it dead-letters), by decision id."""
+    return {
+        records.decision_id(rec.ref): (rec, msg)
+        for rec in inputs.get(Topic.TACTICAL, [])
+        if (msg := valid(rec, Topic.TACTICAL, cfg)) is not None
+    }
+
+
+def first_copies(recs: list[Recorded], unequal: list[str] | None = None) -> dict[str, Recorded]:
+    """The first copy of each answer in partition order; later copies must be byte-identical
+    (the ids of those that are not go to `unequal`)."""
+    first: dict[str, Recorded] = {}
+    for rec in by_offset(recs):
+        decision_id = rec.decision_id
+        seen = first.setdefault(decision_id, rec)
+        if (
+            unequal is not None
+            and seen is not rec
+            and seen.value != rec.value
+            and differing_fields(seen.doc, rec.doc)
+        ):
+            unequal.append(decision_id)
+    return first
+
+
+def fold_state(inputs: dict[Topic, list[Recorded]], cfg: Layer3Config) -> EntryHistory:
+    """Every state input folded into its entries, each topic in partition offset order."""
+    entries = EntryHistory(cfg.sizing)
+    for topic in STATE_TOPICS:
+        for rec in by_offset(inputs.get(topic, [])):
+            msg = valid(rec, topic, cfg)
+            if msg is not None:
+                entries.apply(msg, rec.ref)
+    return entries

@@ -1,0 +1,111 @@
+"""A replay split into shares that fold in parallel, one process each.
+
+A portfolio's book depends on every sized record of its partition before it, and on nothing
+else: so a share is a set of whole sized partitions, folded in their order exactly as one
+process folds them. The processes are forked once the history is read, so they share it
+instead of copying it.
+"""
+
+import gc
+import multiprocessing
+from collections import Counter
+from collections.abc import Callable
+from concurrent.futures import FIRST_EXCEPTION, ProcessPoolExecutor, wait
+from typing import Any
+
+from himari_l3.audit.history import History
+from himari_l3.audit.single_pass import WHOLE, Share, ShareSpec
+from sizing.refs import InputRef
+
+Tick = Callable[[], None] | None
+Work = Callable[[ShareSpec, Tick], Share]
+Progress = Callable[[int, int], None]  # (sized records folded, of all)
+_POLL_S = 0.2
+_TICKS = 2_000  # sized records a process folds between two reports of its progress
+
+# Set in the parent before the fork, for the children to inherit: the work, and a shared array
+# of how many sized records each process has folded.
+_forked: dict[str, Any] = {}
+
+
+def plan(history: History, jobs: int) -> list[ShareSpec]:
+    """At most `jobs` shares of about equal work: the largest partitions first, each to the
+    share with the fewest sized records so far."""
+    counts = Counter(rec.partition for rec in history.sized.values())
+    shares = min(jobs, len(counts))
+    if shares <= 1:
+        return [WHOLE]
+    load, parts = [0] * shares, [set[int]() for _ in range(shares)]
+    for partition, n in counts.most_common():
+        least = load.index(min(load))
+        load[least] += n
+        parts[least].add(partition)
+    return [ShareSpec(frozenset(p), i, shares) for i, p in enumerate(parts)]
+
+
+def run(specs: list[ShareSpec], work: Work, total: int, progress: Progress | None) -> list[Share]:
+    """Each share's findings, folded in this process when there is one share."""
+    # The history is only read from here on: the collector need not scan it again (a scan of
+    # millions of records every few thousand allocations), and forked children keep its pages
+    # shared instead of copying them as the collector touches them.
+    gc.freeze()
+    try:
+        if len(specs) == 1:
+            return [work(specs[0], _counter(progress, total))]
+        return _forked_run(specs, total, progress, work)
+    finally:
+        gc.unfreeze()
+
+
+def _forked_run(
+    specs: list[ShareSpec], total: int, progress: Progress | None, work: Work
+) -> list[Share]:
+    context = multiprocessing.get_context("fork")
+    done = context.Array("q", len(specs), lock=False)
+    _forked.update(work=work, done=done)
+    try:
+        with ProcessPoolExecutor(len(specs), mp_context=context) as pool:
+            futures = [pool.submit(_fold, i, spec) for i, spec in enumerate(specs)]
+            while wait(futures, _POLL_S, FIRST_EXCEPTION).not_done:
+                if progress is not None:
+                    progress(sum(done), total)
+            return [_unpacked(*f.result()) for f in futures]
+    finally:
+        _forked.clear()
+
+
+def _fold(index: int, spec: ShareSpec) -> tuple[Share, dict[str, tuple[str, int, int]]]:
+    work, done, count = _forked["work"], _forked["done"], 0
+
+    def tick() -> None:
+        nonlocal count
+        count += 1
+        if count % _TICKS == 0:
+            done[index] = count
+
+    share: Share = work(spec, tick)
+    # Core values do not pickle: the books stay here (only tests look at them), and the
+    # triggers travel as tuples.
+    share.books = {}
+    refs = {i: (r.topic, r.partition, r.offset) for i, r in share.triggers.items()}
+    share.triggers = {}
+    return share, refs
+
+
+def _unpacked(share: Share, refs: dict[str, tuple[str, int, int]]) -> Share:
+    share.triggers = {i: InputRef(*ref) for i, ref in refs.items()}
+    return share
+
+
+def _counter(progress: Progress | None, total: int) -> Tick:
+    if progress is None:
+        return None
+    count = 0
+
+    def tick() -> None:
+        nonlocal count
+        count += 1
+        if count % _TICKS == 0 or count == total:
+            progress(count, total)
+
+    return tick

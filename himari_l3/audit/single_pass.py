@@ -1,0 +1,142 @@
+"""Both stages recomputed in one pass over the sized records, in the order the worker applied
+them: each sized record is checked against the entries its lineage names, then folded into its
+portfolio's book to check the decision. A share of the history is some sized partitions (with
+their books) and some tactical partitions (whose signals no sized record answers)."""
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import orjson
+
+from himari_l3.audit.books import fold_books
+from himari_l3.audit.comparison import Comparison
+from himari_l3.audit.entry_history import EntryHistory
+from himari_l3.audit.history import History, valid
+from himari_l3.audit.recorded import Recorded
+from himari_l3.audit.selection import Selection
+from schemas.config import Layer3Config
+from schemas.messages import TacticalSignal
+from schemas.topics import Topic
+from sizing import records, state_updates, strategy_sizing
+from sizing.portfolio_book import PortfolioBook
+from sizing.refs import InputRef
+from sizing.strategy_sizing import SymbolView
+
+
+@dataclass(frozen=True, slots=True)
+class ShareSpec:
+    sized_partitions: frozenset[int] | None  # None: every one
+    tactical_share: int = 0  # the tactical partitions p with p % tactical_shares == this
+    tactical_shares: int = 1
+
+    def has_signal(self, partition: int) -> bool:
+        return partition % self.tactical_shares == self.tactical_share
+
+
+WHOLE = ShareSpec(None)
+
+
+@dataclass
+class Share:
+    sized: Comparison = field(default_factory=Comparison)
+    decisions: Comparison = field(default_factory=Comparison)
+    books: dict[str, PortfolioBook] = field(default_factory=dict)
+    triggers: dict[str, InputRef] = field(default_factory=dict)  # of the answers findings name
+    signals: int = 0  # valid signals met: each owed a decision
+
+
+def fold_share(
+    history: History,
+    cfg: Layer3Config,
+    selection: Selection,
+    spec: ShareSpec = WHOLE,
+    tick: Callable[[], None] | None = None,
+) -> Share:
+    """Recompute and compare the answers of one share; `tick()` after each sized record."""
+    share, chosen = Share(), set[str]()
+
+    def signal(decision_id: str) -> TacticalSignal | None:
+        rec = history.tactical.get(decision_id)
+        sig = None if rec is None else valid(rec, Topic.TACTICAL, cfg)
+        if rec is not None and sig is not None:
+            share.signals += 1
+            share.triggers[decision_id] = rec.ref
+            if selection.selects(rec.ref, sig.timestamp_ns):
+                chosen.add(decision_id)
+        return sig
+
+    for decision_id, rec in history.tactical.items():
+        unanswered = decision_id not in history.sized and spec.has_signal(rec.partition)
+        if unanswered and signal(decision_id) is not None and decision_id in chosen:
+            share.sized.missing.append(decision_id)
+
+    def sized_doc(rec: Recorded) -> dict[str, Any]:
+        if tick is not None:
+            tick()
+        decision_id = rec.decision_id
+        sig = signal(decision_id)
+        if sig is None:  # extra: nothing to recompute it from
+            doc: dict[str, Any] = rec.doc
+            share.sized.extra.append(decision_id)
+            return doc
+        signal_rec = history.tactical[decision_id]
+        expected, same = _sized_again(sig, signal_rec, rec, history.entries, cfg)
+        if decision_id in chosen:
+            share.sized.tally(decision_id, rec, expected, same)
+        # Identical bytes: the recomputed record is the recorded one, without parsing it.
+        return expected if same else rec.doc
+
+    def check(decision_id: str, decision: Recorded | None, expected: Any) -> None:
+        if decision_id not in chosen:
+            return
+        if decision is None:
+            share.decisions.missing.append(decision_id)
+        elif expected is None:
+            share.decisions.after_reset.append(decision_id)
+        else:
+            share.decisions.compare_record(decision_id, decision, expected)
+
+    parts = spec.sized_partitions
+    stage1 = history.sized if parts is None else {
+        i: r for i, r in history.sized.items() if r.partition in parts
+    }  # fmt: skip
+    fold_books(stage1, history.decided, history.entries, share.books, cfg, sized_doc, None, check)
+    named = share.sized.finding_ids() | share.decisions.finding_ids()
+    share.triggers = {i: ref for i, ref in share.triggers.items() if i in named}
+    return share
+
+
+def _sized_again(
+    sig: TacticalSignal,
+    signal_rec: Recorded,
+    rec: Recorded,
+    entries: EntryHistory,
+    cfg: Layer3Config,
+) -> tuple[dict[str, Any], bool]:
+    """The sized record the core makes of the signal, joined with the entries the recorded one
+    read; and whether it is the recorded one, byte for byte."""
+    recorded = rec.tail("reads", "config_version")
+    view = _view(sig, recorded["reads"], entries)
+    size = strategy_sizing.size(sig, view, cfg.sizing)
+    expected = records.sized_record(sig, signal_rec.ref, size, view, recorded["config_version"])
+    return expected, orjson.dumps(expected) == rec.value
+
+
+def _view(sig: TacticalSignal, reads: dict[str, Any], entries: EntryHistory) -> SymbolView:
+    regime = entries.at("regime", sig.symbol, reads["regime"])
+    key = state_updates.track_key(sig.strategy_id, sig.symbol)
+    confirmed = None if regime is None else regime.current
+    return SymbolView(
+        cascade=entries.at("cascade", sig.symbol, reads["cascade"]),
+        regime=regime,
+        sentiment=entries.at("sentiment", sig.symbol, reads["sentiment"]),
+        posterior=None
+        if confirmed is None
+        else entries.at(
+            "posterior",
+            state_updates.posterior_key(sig.strategy_id, sig.symbol, confirmed),
+            reads["posterior"],
+        ),
+        residuals=entries.at("residuals", key, reads["residuals"]),
+    )
