@@ -1,12 +1,11 @@
 """Stage 2 re-run: portfolio books folded over the sized records in the worker's order."""
 
-from collections import defaultdict
 from collections.abc import Callable
 from typing import Any
 
 from himari_l3.audit.entry_history import EntryHistory
 from himari_l3.audit.errors import ResetOrderError
-from himari_l3.audit.recorded import Recorded, by_offset
+from himari_l3.audit.recorded import Recorded
 from schemas.config import Layer3Config
 from sizing import portfolio_capacity, portfolio_sizing, records
 from sizing.portfolio_book import PortfolioBook
@@ -27,30 +26,26 @@ def fold_books(
     visit: Visit,
 ) -> None:
     """Stage 2 over the sized records in the order the worker applied them: per sized partition,
-    by offset. `visit(id, recorded decision or None, recomputed or None)` sees each in turn.
+    by offset, which is the order of `stage1` (as `history.first_copies` gives it). `visit(id, recorded decision or None, recomputed or None)` sees each in turn.
 
     A sized record with no recorded decision is not folded: the worker never applied it. Past
     a reset recorded without its place among the snapshots (before that was recorded), a
     portfolio's decisions are visited with None for the recomputed one.
     `config_version`: what the recomputed decisions say (None: what the recorded ones say)."""
-    by_partition: dict[int, list[Recorded]] = defaultdict(list)
-    for rec in stage1.values():
-        by_partition[rec.partition].append(rec)
     unknown: set[str] = set()  # portfolios past a reset whose place is not recorded
-    for recs in by_partition.values():
-        for rec in by_offset(recs):
-            sized = sized_doc(rec)
-            found = decided.get(sized["decision_id"])
-            if found is None:
-                visit(sized["decision_id"], None, None)
-                continue
-            expected = None
-            if sized["portfolio_id"] not in unknown:
-                try:
-                    expected = _decide(sized, rec.ref, found, entries, books, cfg, config_version)
-                except ResetOrderError:
-                    unknown.add(sized["portfolio_id"])  # and its book with it, from now on
-            visit(sized["decision_id"], found, expected)
+    for rec in stage1.values():
+        sized = sized_doc(rec)
+        found = decided.get(sized["decision_id"])
+        if found is None:
+            visit(sized["decision_id"], None, None)
+            continue
+        expected = None
+        if sized["portfolio_id"] not in unknown:
+            try:
+                expected = _decide(sized, rec.ref, found, entries, books, cfg, config_version)
+            except ResetOrderError:
+                unknown.add(sized["portfolio_id"])  # and its book with it, from now on
+        visit(sized["decision_id"], found, expected)
 
 
 def _decide(

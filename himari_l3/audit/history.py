@@ -54,12 +54,12 @@ def valid(rec: Recorded, topic: Topic, cfg: Layer3Config) -> Any:
 
 
 def valid_signals(
-    inputs: dict[Topic, list[Recorded]], cfg: Layer3Config
+    history: History, cfg: Layer3Config
 ) -> dict[str, tuple[Recorded, TacticalSignal]]:
     """The tactical signals the worker decides (the others it dead-letters), by decision id."""
     return {
-        records.decision_id(rec.ref): (rec, msg)
-        for rec in inputs.get(Topic.TACTICAL, [])
+        decision_id: (rec, msg)
+        for decision_id, rec in history.tactical.items()
         if (msg := valid(rec, Topic.TACTICAL, cfg)) is not None
     }
 

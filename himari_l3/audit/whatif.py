@@ -58,7 +58,7 @@ def what_if(
 ) -> WhatIf:
     """Every recorded decision paired with the one `cfg` makes of the same inputs."""
     history = read_history(inputs, sized, decisions, cfg)
-    signals = valid_signals(inputs, cfg)
+    signals = valid_signals(history, cfg)
     result = WhatIf(cfg.config_version)
     chosen = selection.chosen(signals)
 
