@@ -8,20 +8,26 @@ import orjson
 from sizing.refs import InputRef
 
 _ID_HEAD = b'{"decision_id":"'
+_MEMO_TAILS = 4_096
+_ID_BYTES = 128  # longer than any id the worker writes (32 hex digits)
 
 
 class Recorded:
     """One record as read back from its topic. Parsed on demand and not kept: a replay of a
     million answers cannot hold them all parsed."""
 
-    __slots__ = ("_ref", "key", "offset", "partition", "topic", "value")
+    __slots__ = ("_ref", "_value", "key", "offset", "partition", "topic")
 
     def __init__(
         self, topic: str, partition: int, offset: int, key: bytes | None, value: bytes
     ) -> None:
         self.topic, self.partition, self.offset = topic, partition, offset
-        self.key, self.value = key, value
+        self.key, self._value = key, value
         self._ref: InputRef | None = None
+
+    @property
+    def value(self) -> bytes:
+        return self._value
 
     def __repr__(self) -> str:
         return f"Recorded({self.topic}/{self.partition}@{self.offset}, {len(self.value)} bytes)"
@@ -40,24 +46,105 @@ class Recorded:
     @property
     def decision_id(self) -> str:
         """An answer's id; the worker writes it first, so it is read without parsing the rest."""
-        if self.value.startswith(_ID_HEAD):
-            end = self.value.index(b'"', len(_ID_HEAD))
-            return self.value[len(_ID_HEAD) : end].decode()
-        found: str = orjson.loads(self.value)["decision_id"]
+        value = self.value
+        end = value.find(b'"', len(_ID_HEAD), len(_ID_HEAD) + _ID_BYTES)
+        if end > 0 and value.startswith(_ID_HEAD):
+            return value[len(_ID_HEAD) : end].decode()
+        found: str = orjson.loads(value)["decision_id"]
         return found
 
-    def tail(self, first: str, *names: str) -> dict[str, Any]:
+    def tail(self, first: str, *names: str, memo: dict[bytes, Any] | None = None) -> dict[str, Any]:
         """The top-level fields `first` and `names`. The worker writes an answer's lineage and
         config version last, so they are parsed alone when `first` starts the tail; otherwise
-        (an answer written some other way) the whole record is."""
-        at = self.value.rfind(b',"' + first.encode() + b'":')
+        (an answer written some other way) the whole record is. Tails that recur (the same
+        reads, answer after answer) are parsed once into `memo`, one memo per choice of fields;
+        its values are shared, so read only."""
+        value = self.value
+        at = value.rfind(b',"' + first.encode() + b'":')
         if at >= 0:
+            raw = b"{" + value[at + 1 :]
+            found = None if memo is None else memo.get(raw)
+            if found is not None:
+                return found  # type: ignore[no-any-return]
             with contextlib.suppress(orjson.JSONDecodeError):
-                found = orjson.loads(b"{" + self.value[at + 1 :])
+                found = orjson.loads(raw)
                 if isinstance(found, dict) and all(n in found for n in (first, *names)):
+                    if memo is not None:
+                        _remember(memo, raw, found)
                     return found
-        whole: dict[str, Any] = self.doc
+        whole: dict[str, Any] = orjson.loads(value)
         return whole
+
+
+def _remember(memo: dict[bytes, Any], raw: bytes, found: Any) -> None:
+    if len(memo) >= _MEMO_TAILS:  # a bound, not a cache policy: recurring tails come back
+        memo.clear()
+    memo[raw] = found
+
+
+class Packed:
+    """One topic's values end to end in one buffer. Processes forked after the read share its
+    pages: a bytes object per record would be copied into each process that touched its
+    reference count (a page fault each, about 10 µs in a VM)."""
+
+    __slots__ = ("_data", "_view")
+
+    def __init__(self) -> None:
+        self._data = bytearray()
+        self._view: memoryview | None = None
+
+    def add(self, value: bytes) -> int:
+        """Where `value` starts; the buffer must not be sealed yet."""
+        start = len(self._data)
+        self._data += value
+        return start
+
+    def seal(self) -> None:
+        """No more values: they can be read now."""
+        self._view = memoryview(self._data)
+
+    def get(self, start: int, end: int) -> bytes:
+        if self._view is None:
+            raise RuntimeError("a Packed buffer is read before it is sealed")
+        return bytes(self._view[start:end])
+
+    def decision_id(self, start: int, end: int) -> str | None:
+        """The id an answer starts with, read in place; None when it starts otherwise."""
+        data, first = self._data, start + len(_ID_HEAD)
+        close = data.find(b'"', first, min(end, first + _ID_BYTES))
+        if close < 0 or not data.startswith(_ID_HEAD, start, end):
+            return None
+        return data[first:close].decode()
+
+
+class PackedRecorded(Recorded):
+    """A record whose value sits in its topic's `Packed` buffer, copied out on each read."""
+
+    __slots__ = ("_end", "_packed", "_start")
+
+    def __init__(
+        self,
+        topic: str,
+        partition: int,
+        offset: int,
+        key: bytes | None,
+        packed: Packed,
+        start: int,
+        end: int,
+    ) -> None:
+        # Not Recorded.__init__: a million calls of it are a second of a replay's read.
+        self.topic, self.partition, self.offset, self.key = topic, partition, offset, key
+        self._value, self._ref = b"", None
+        self._packed, self._start, self._end = packed, start, end
+
+    @property
+    def value(self) -> bytes:
+        return self._packed.get(self._start, self._end)
+
+    @property
+    def decision_id(self) -> str:
+        found = self._packed.decision_id(self._start, self._end)
+        return super().decision_id if found is None else found
 
 
 def by_offset(recs: list[Recorded]) -> list[Recorded]:

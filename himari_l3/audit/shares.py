@@ -47,14 +47,19 @@ def run(specs: list[ShareSpec], work: Work, total: int, progress: Progress | Non
     """Each share's findings, folded in this process when there is one share."""
     # The history is only read from here on: the collector need not scan it again (a scan of
     # millions of records every few thousand allocations), and forked children keep its pages
-    # shared instead of copying them as the collector touches them.
+    # shared instead of copying them as the collector touches them. The fold makes no cycles
+    # (its answers are trees of dicts), so it runs with the collector off (3 % of its time).
+    collecting = gc.isenabled()
     gc.freeze()
+    gc.disable()
     try:
         if len(specs) == 1:
             return [work(specs[0], _counter(progress, total))]
         return _forked_run(specs, total, progress, work)
     finally:
         gc.unfreeze()
+        if collecting:
+            gc.enable()
 
 
 def _forked_run(

@@ -54,7 +54,7 @@ def fold_share(
     tick: Callable[[], None] | None = None,
 ) -> Share:
     """Recompute and compare the answers of one share; `tick()` after each sized record."""
-    share, chosen = Share(), set[str]()
+    share, chosen, tails = Share(), set[str](), dict[bytes, Any]()
 
     def signal(decision_id: str) -> TacticalSignal | None:
         rec = history.tactical.get(decision_id)
@@ -81,7 +81,7 @@ def fold_share(
             share.sized.extra.append(decision_id)
             return doc
         signal_rec = history.tactical[decision_id]
-        expected, same = _sized_again(sig, signal_rec, rec, history.entries, cfg)
+        expected, same = _sized_again(sig, signal_rec, rec, history.entries, cfg, tails)
         if decision_id in chosen:
             share.sized.tally(decision_id, rec, expected, same)
         # Identical bytes: the recomputed record is the recorded one, without parsing it.
@@ -113,10 +113,11 @@ def _sized_again(
     rec: Recorded,
     entries: EntryHistory,
     cfg: Layer3Config,
+    tails: dict[bytes, Any],
 ) -> tuple[dict[str, Any], bool]:
     """The sized record the core makes of the signal, joined with the entries the recorded one
     read; and whether it is the recorded one, byte for byte."""
-    recorded = rec.tail("reads", "config_version")
+    recorded = rec.tail("reads", "config_version", memo=tails)
     view = _view(sig, recorded["reads"], entries)
     size = strategy_sizing.size(sig, view, cfg.sizing)
     expected = records.sized_record(sig, signal_rec.ref, size, view, recorded["config_version"])

@@ -66,3 +66,24 @@ def test_a_nested_field_of_the_same_name_earlier_on_is_not_the_tail():
 
     assert _recorded(doc).tail("reads", "config_version") == {"reads": {"a": 1},
                                                               "config_version": "v"}  # fmt: skip
+
+
+def test_a_remembered_tail_is_the_tail_a_parse_gives():
+    memo: dict[bytes, object] = {}
+    first, again = (
+        _recorded({"x": 1, "reads": {"a": 1}, "config_version": "v1"}),
+        _recorded({"x": 2, "reads": {"a": 1}, "config_version": "v1"}),
+    )
+
+    assert first.tail("reads", "config_version", memo=memo) == {"reads": {"a": 1},
+                                                                "config_version": "v1"}  # fmt: skip
+    assert again.tail("reads", "config_version", memo=memo) is next(iter(memo.values()))
+    assert len(memo) == 1
+
+
+def test_the_memo_of_tails_stays_bounded():
+    memo: dict[bytes, object] = {}
+    for i in range(5_000):
+        _recorded({"x": 0, "reads": {"a": i}}).tail("reads", memo=memo)
+
+    assert 0 < len(memo) <= 4_096

@@ -1,0 +1,48 @@
+"""A record whose value sits in its topic's packed buffer reads exactly as one holding its own
+bytes: the replay reads millions this way, so forked processes share their pages."""
+
+import orjson
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from himari_l3.audit.recorded import Packed, PackedRecorded, Recorded
+
+ids = st.text(st.characters(codec="utf-8", exclude_characters='"\\'), max_size=200)
+values = st.binary(max_size=300) | st.builds(
+    lambda i, rest: orjson.dumps({"decision_id": i, **rest}),
+    ids,
+    st.dictionaries(st.text(max_size=5), st.integers(-(2**63), 2**63 - 1), max_size=3),
+)
+
+
+def _packed(values: list[bytes]) -> list[PackedRecorded]:
+    packed, spans = Packed(), []
+    for value in values:
+        start = packed.add(value)
+        spans.append((start, start + len(value)))
+    packed.seal()
+    return [PackedRecorded("t", 1, i, b"k", packed, *span) for i, span in enumerate(spans)]
+
+
+@given(st.lists(values, min_size=1, max_size=8))
+def test_a_packed_record_reads_as_a_record_with_its_own_bytes(found):
+    for i, rec in enumerate(_packed(found)):
+        plain = Recorded("t", 1, i, b"k", found[i])
+        assert (rec.value, rec.ref, rec.key) == (plain.value, plain.ref, plain.key)
+        assert _id(rec) == _id(plain)
+
+
+def _id(rec: Recorded) -> str | type[Exception]:
+    try:
+        return rec.decision_id
+    except (orjson.JSONDecodeError, KeyError, TypeError) as exc:
+        return type(exc)
+
+
+def test_a_packed_buffer_is_not_read_before_it_is_sealed():
+    packed = Packed()
+    rec = PackedRecorded("t", 0, 0, None, packed, packed.add(b"{}"), 2)
+
+    with pytest.raises(RuntimeError, match="sealed"):
+        len(rec.value)
