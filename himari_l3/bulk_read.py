@@ -98,10 +98,10 @@ def _drain(
                 elif at in pending:  # else written after its partition's end was reached
                     key, value = m.key(), m.value() or b""
                     key = None if key is None else keys.setdefault(key, key)
-                    start = packs[at[0]].add(value)
-                    offset = cast(int, m.offset())
+                    pack = packs[at[0]]
+                    start, offset = pack.add(value), cast(int, m.offset())
                     out[at[0]].append(
-                        PackedRecorded(*at, offset, key, packs[at[0]], start, start + len(value))
+                        PackedRecorded(*at, offset, key, pack, start, start + len(value))
                     )
                     read += 1
             if on_read is not None:

@@ -53,7 +53,9 @@ class Recorded:
         found: str = orjson.loads(value)["decision_id"]
         return found
 
-    def tail(self, first: str, *names: str, memo: dict[bytes, Any] | None = None) -> dict[str, Any]:
+    def tail(
+        self, first: str, *names: str, memo: dict[bytes, dict[str, Any]] | None = None
+    ) -> dict[str, Any]:
         """The top-level fields `first` and `names`. The worker writes an answer's lineage and
         config version last, so they are parsed alone when `first` starts the tail; otherwise
         (an answer written some other way) the whole record is. Tails that recur (the same
@@ -65,7 +67,7 @@ class Recorded:
             raw = b"{" + value[at + 1 :]
             found = None if memo is None else memo.get(raw)
             if found is not None:
-                return found  # type: ignore[no-any-return]
+                return found
             with contextlib.suppress(orjson.JSONDecodeError):
                 found = orjson.loads(raw)
                 if isinstance(found, dict) and all(n in found for n in (first, *names)):
@@ -76,7 +78,7 @@ class Recorded:
         return whole
 
 
-def _remember(memo: dict[bytes, Any], raw: bytes, found: Any) -> None:
+def _remember(memo: dict[bytes, dict[str, Any]], raw: bytes, found: dict[str, Any]) -> None:
     if len(memo) >= _MEMO_TAILS:  # a bound, not a cache policy: recurring tails come back
         memo.clear()
     memo[raw] = found

@@ -54,7 +54,7 @@ def fold_share(
     tick: Callable[[], None] | None = None,
 ) -> Share:
     """Recompute and compare the answers of one share; `tick()` after each sized record."""
-    share, chosen, tails = Share(), set[str](), dict[bytes, Any]()
+    share, chosen, tails = Share(), set[str](), dict[bytes, dict[str, Any]]()
 
     def signal(decision_id: str) -> TacticalSignal | None:
         rec = history.tactical.get(decision_id)
@@ -113,7 +113,7 @@ def _sized_again(
     rec: Recorded,
     entries: EntryHistory,
     cfg: Layer3Config,
-    tails: dict[bytes, Any],
+    tails: dict[bytes, dict[str, Any]],
 ) -> tuple[dict[str, Any], bool]:
     """The sized record the core makes of the signal, joined with the entries the recorded one
     read; and whether it is the recorded one, byte for byte."""
