@@ -48,7 +48,7 @@ def _replay_parser(sub: Any, common: argparse.ArgumentParser) -> None:
         "--jobs",
         type=int,
         default=os.cpu_count() or 1,
-        help="processes that recompute, each a share of the sized partitions "
+        help="processes that read the topics, then recompute, each a share of the partitions "
         "(default: one a core; 1: all in this process)",
     )
 

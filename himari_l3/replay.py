@@ -34,15 +34,18 @@ READ = (*INPUT_TOPICS, Topic.SIZED, Topic.DECISIONS)
 COLUMNS = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
 
 
-def read_recorded(cfg: Layer3Config, progress: Progress) -> dict[Topic, list[Recorded]]:
-    """Every record of the input, sized and decision topics, as the broker holds them now."""
+def read_recorded(
+    cfg: Layer3Config, progress: Progress, readers: int = 1
+) -> dict[Topic, list[Recorded]]:
+    """Every record of the input, sized and decision topics, as the broker holds them now, read
+    by up to `readers` processes."""
     names = {full_name(topic, cfg.topics.prefix): topic for topic in READ}
     task = progress.add_task(f"reading {len(names)} topics", total=None)
 
     def moved(read: int, about: int) -> None:
         progress.update(task, completed=read, total=about)
 
-    found = read_topics(cfg.kafka, list(names), on_read=moved)
+    found = read_topics(cfg.kafka, list(names), on_read=moved, readers=readers)
     return {topic: found[name] for name, topic in names.items()}
 
 
@@ -56,7 +59,7 @@ def replay(
     """Audit the history, or, when `cfg` is not the config the decisions were recorded under,
     report what it would have decided instead. 0 when clean or a what-if, else 1."""
     with Progress(*COLUMNS, console=Console(stderr=True), transient=True) as progress:
-        recorded = read_recorded(cfg, progress)
+        recorded = read_recorded(cfg, progress, jobs)
         inputs = {t: recorded[t] for t in INPUT_TOPICS}
         sized, decisions = recorded[Topic.SIZED], recorded[Topic.DECISIONS]
         mine = f'"config_version":"{cfg.config_version}"'.encode()

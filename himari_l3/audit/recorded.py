@@ -1,6 +1,8 @@
 """Records as read back from their topics, and the order the worker consumed them in."""
 
 import contextlib
+import mmap
+import os
 from typing import Any
 
 import orjson
@@ -92,11 +94,21 @@ class Packed:
     __slots__ = ("_data", "_view")
 
     def __init__(self) -> None:
-        self._data = bytearray()
+        self._data: bytearray | mmap.mmap = bytearray()
         self._view: memoryview | None = None
 
+    @classmethod
+    def mapped(cls, fd: int) -> "Packed":
+        """The values another process wrote to the file `fd`, mapped read-only: sealed."""
+        packed, size = cls(), os.fstat(fd).st_size
+        if size:  # an empty file cannot be mapped
+            packed._data = mmap.mmap(fd, size, access=mmap.ACCESS_READ)
+        packed.seal()
+        return packed
+
     def add(self, value: bytes) -> int:
-        """Where `value` starts; the buffer must not be sealed yet."""
+        """Where `value` starts; the buffer must not be sealed yet, nor mapped."""
+        assert isinstance(self._data, bytearray)
         start = len(self._data)
         self._data += value
         return start
@@ -114,7 +126,7 @@ class Packed:
         """The id an answer starts with, read in place; None when it starts otherwise."""
         data, first = self._data, start + len(_ID_HEAD)
         close = data.find(b'"', first, min(end, first + _ID_BYTES))
-        if close < 0 or not data.startswith(_ID_HEAD, start, end):
+        if close < 0 or data.find(_ID_HEAD, start, first) != start:
             return None
         return data[first:close].decode()
 

@@ -7,12 +7,10 @@ instead of copying it.
 """
 
 import gc
-import multiprocessing
 from collections import Counter
 from collections.abc import Callable
-from concurrent.futures import FIRST_EXCEPTION, ProcessPoolExecutor, wait
-from typing import Any
 
+from himari_l3 import forked
 from himari_l3.audit.history import History
 from himari_l3.audit.single_pass import WHOLE, Share, ShareSpec
 from sizing.refs import InputRef
@@ -20,12 +18,8 @@ from sizing.refs import InputRef
 Tick = Callable[[], None] | None
 Work = Callable[[ShareSpec, Tick], Share]
 Progress = Callable[[int, int], None]  # (sized records folded, of all)
-_POLL_S = 0.2
+_Refs = dict[str, tuple[str, int, int]]
 _TICKS = 2_000  # sized records a process folds between two reports of its progress
-
-# Set in the parent before the fork, for the children to inherit: the work, and a shared array
-# of how many sized records each process has folded.
-_forked: dict[str, Any] = {}
 
 
 def plan(history: History, jobs: int) -> list[ShareSpec]:
@@ -65,39 +59,23 @@ def run(specs: list[ShareSpec], work: Work, total: int, progress: Progress | Non
 def _forked_run(
     specs: list[ShareSpec], total: int, progress: Progress | None, work: Work
 ) -> list[Share]:
-    context = multiprocessing.get_context("fork")
-    done = context.Array("q", len(specs), lock=False)
-    _forked.update(work=work, done=done)
-    try:
-        with ProcessPoolExecutor(len(specs), mp_context=context) as pool:
-            futures = [pool.submit(_fold, i, spec) for i, spec in enumerate(specs)]
-            while wait(futures, _POLL_S, FIRST_EXCEPTION).not_done:
-                if progress is not None:
-                    progress(sum(done), total)
-            return [_unpacked(*f.result()) for f in futures]
-    finally:
-        _forked.clear()
+    def task(spec: ShareSpec) -> Callable[[forked.Moved], tuple[Share, _Refs]]:
+        return lambda moved: _portable(work(spec, _every(_TICKS, moved)))
+
+    report = None if progress is None else (lambda done: progress(done, total))
+    return [_unpacked(*found) for found in forked.run([task(s) for s in specs], report)]
 
 
-def _fold(index: int, spec: ShareSpec) -> tuple[Share, dict[str, tuple[str, int, int]]]:
-    work, done, count = _forked["work"], _forked["done"], 0
-
-    def tick() -> None:
-        nonlocal count
-        count += 1
-        if count % _TICKS == 0:
-            done[index] = count
-
-    share: Share = work(spec, tick)
-    # Core values do not pickle: the books stay here (only tests look at them), and the
-    # triggers travel as tuples.
+def _portable(share: Share) -> tuple[Share, _Refs]:
+    """Core values do not pickle: the books stay in the child (only tests look at them), and
+    the triggers travel as tuples."""
     share.books = {}
     refs = {i: (r.topic, r.partition, r.offset) for i, r in share.triggers.items()}
     share.triggers = {}
     return share, refs
 
 
-def _unpacked(share: Share, refs: dict[str, tuple[str, int, int]]) -> Share:
+def _unpacked(share: Share, refs: _Refs) -> Share:
     share.triggers = {i: InputRef(*ref) for i, ref in refs.items()}
     return share
 
@@ -105,12 +83,17 @@ def _unpacked(share: Share, refs: dict[str, tuple[str, int, int]]) -> Share:
 def _counter(progress: Progress | None, total: int) -> Tick:
     if progress is None:
         return None
+    return _every(_TICKS, lambda count: progress(count, total), total)
+
+
+def _every(ticks: int, moved: forked.Moved, last: int = -1) -> Callable[[], None]:
+    """A tick that counts, and reports the count every `ticks` ticks and at `last`."""
     count = 0
 
     def tick() -> None:
         nonlocal count
         count += 1
-        if count % _TICKS == 0 or count == total:
-            progress(count, total)
+        if count % ticks == 0 or count == last:
+            moved(count)
 
     return tick

@@ -10,6 +10,7 @@ from himari_l3.audit import report
 from himari_l3.audit.recompute import audit
 from himari_l3.audit.recorded import Recorded
 from himari_l3.audit.whatif import what_if
+from himari_l3.bulk_read import read_topics
 from schemas.topics import INPUT_TOPICS, Topic
 from sizing import records
 from tests.chaos.chaos_run import capture, publish, wait_for_decisions
@@ -120,6 +121,28 @@ def test_replay_in_several_processes_finds_what_one_process_finds(history):
     assert one["decisions"]["checked"] == SIGNALS
     assert [d["decision_id"] for d in one["decisions"]["different"]] == [doc["decision_id"]]
     assert seen[-1] == (SIGNALS, SIGNALS)
+
+
+def test_reading_in_several_processes_gives_every_record_once_as_it_is_stored(history):
+    worker, captured = history
+    names = [worker.topic(t) for t in (*INPUT_TOPICS, Topic.SIZED, Topic.DECISIONS)]
+    moved: list[tuple[int, int]] = []
+
+    one = read_topics(worker.config.kafka, names, readers=1)
+    three = read_topics(worker.config.kafka, names, lambda *m: moved.append(m), readers=3)
+
+    stored = {name: _rows(captured[name]) for name in names}
+    assert {name: _rows(one[name]) for name in names} == stored
+    assert {name: _rows(three[name]) for name in names} == stored
+    assert moved[-1][0] == sum(map(len, stored.values())) == moved[-1][1]
+    sized = three[worker.topic(Topic.SIZED)]
+    assert {rec.decision_id for rec in sized} == {
+        orjson.loads(r[3])["decision_id"] for r in stored[worker.topic(Topic.SIZED)]
+    }
+
+
+def _rows(recs: list[Recorded]) -> list[tuple[int, int, bytes | None, bytes]]:
+    return sorted((r.partition, r.offset, r.key, r.value) for r in recs)
 
 
 def test_explain_tells_a_recorded_decision_and_draws_its_waterfall(history, tmp_path):
