@@ -87,9 +87,9 @@ def _remember(memo: dict[bytes, dict[str, Any]], raw: bytes, found: dict[str, An
 
 
 class Packed:
-    """One topic's values end to end in one buffer. Processes forked after the read share its
-    pages: a bytes object per record would be copied into each process that touched its
-    reference count (a page fault each, about 10 µs in a VM)."""
+    """Values end to end in one buffer: a topic's, or the file of one reader process. Processes
+    forked after the read share its pages: a bytes object per record would be copied into each
+    process that touched its reference count (a page fault each, about 10 µs in a VM)."""
 
     __slots__ = ("_data", "_view")
 
