@@ -26,7 +26,8 @@ def fold_books(
     visit: Visit,
 ) -> None:
     """Stage 2 over the sized records in the order the worker applied them: per sized partition,
-    by offset, which is the order of `stage1` (as `history.first_copies` gives it). `visit(id, recorded decision or None, recomputed or None)` sees each in turn.
+    by offset, which is the order of `stage1` (as `history.first_copies` gives it).
+    `visit(id, recorded decision or None, recomputed or None)` sees each in turn.
 
     A sized record with no recorded decision is not folded: the worker never applied it. Past
     a reset recorded without its place among the snapshots (before that was recorded), a

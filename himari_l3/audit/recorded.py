@@ -49,10 +49,9 @@ class Recorded:
     def decision_id(self) -> str:
         """An answer's id; the worker writes it first, so it is read without parsing the rest."""
         value = self.value
-        end = value.find(b'"', len(_ID_HEAD), len(_ID_HEAD) + _ID_BYTES)
-        if end > 0 and value.startswith(_ID_HEAD):
-            return value[len(_ID_HEAD) : end].decode()
-        found: str = orjson.loads(value)["decision_id"]
+        found = _head_id(value, 0, len(value))
+        if found is None:
+            found = orjson.loads(value)["decision_id"]
         return found
 
     def tail(
@@ -78,6 +77,16 @@ class Recorded:
                     return found
         whole: dict[str, Any] = orjson.loads(value)
         return whole
+
+
+def _head_id(data: bytes | bytearray | mmap.mmap, start: int, end: int) -> str | None:
+    """The id the answer in `data[start:end]` starts with, as the worker writes it first; None
+    when it starts otherwise."""
+    first = start + len(_ID_HEAD)
+    close = data.find(b'"', first, min(end, first + _ID_BYTES))
+    if close < 0 or data.find(_ID_HEAD, start, first) != start:
+        return None
+    return data[first:close].decode()
 
 
 def _remember(memo: dict[bytes, dict[str, Any]], raw: bytes, found: dict[str, Any]) -> None:
@@ -124,11 +133,7 @@ class Packed:
 
     def decision_id(self, start: int, end: int) -> str | None:
         """The id an answer starts with, read in place; None when it starts otherwise."""
-        data, first = self._data, start + len(_ID_HEAD)
-        close = data.find(b'"', first, min(end, first + _ID_BYTES))
-        if close < 0 or data.find(_ID_HEAD, start, first) != start:
-            return None
-        return data[first:close].decode()
+        return _head_id(self._data, start, end)
 
 
 class PackedRecorded(Recorded):
