@@ -2,12 +2,13 @@
 on threads of its own, and a Python thread packs each value into a buffer. One process is the
 bottleneck (about 13 µs of CPU a record, most of it copying into fresh memory), so with
 `readers` > 1 the partitions are split among forked processes, each writing its values to a
-memory file that the parent then maps."""
+memory file that the parent then maps. The readers also work out each record's id (`ids`),
+in parallel, where the parent would index millions of records alone."""
 
 import gc
 import os
 from array import array
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from typing import cast
 
@@ -18,13 +19,15 @@ from himari_l3.audit.recorded import Packed, PackedRecorded, Recorded
 from schemas.config import KafkaConfig
 from streams.errors import StreamError
 
-_BATCH = 20_000
+_BATCH = 1_000  # a batch of values stays in warm memory: 20,000 (90 MB) was slower
 _POLL_S = 0.5
 # Small fetches: librdkafka allocates a buffer per fetch response and frees it once unpacked.
 # Buffers of 64 MB are mapped afresh each time, and fresh pages cost about 7 µs each in a VM
 # (clear_page on first touch): at 8 MB they are reused. Measured on 3,000,233 records (7 GB):
 # librdkafka's CPU 26 s at 64 MB, 10-14 s at 8 MB.
 _FETCH_BYTES = 8 * 1024 * 1024
+
+IdOf = Callable[[str, int, int, bytes], str | None]  # (topic, partition, offset, value) → id
 
 
 def librdkafka_options(cfg: KafkaConfig) -> dict[str, object]:
@@ -48,23 +51,25 @@ def read_topics(
     on_read: Callable[[int, int], None] | None = None,
     wait_s: float = 30.0,
     readers: int = 1,
+    ids: Mapping[str, IdOf] | None = None,
 ) -> dict[str, list[Recorded]]:
     """Every record of each topic, from the beginning to the end each partition has when its
     fetch reaches it (the end a fetch response carries, which even Tansu reports right: DESIGN
     §7 quirk 1); under exactly_once, of committed transactions only. `on_read(read, about)`.
-    Each partition's records are in offset order."""
+    A topic's records are in (partition, offset) order. `ids[topic]` gives its records' ids
+    (`Recorded.given_id`)."""
     consumer = _consumer(cfg)
     try:
         tps = _partitions(consumer, topics, wait_s)
         about = sum(max(0, consumer.get_watermark_offsets(tp, timeout=wait_s)[1]) for tp in tps)
         if readers <= 1 or len(tps) < 2 or not hasattr(os, "memfd_create"):
-            lists = _Lists(topics)
+            lists = _Lists(topics, ids or {})
             _drain(consumer, tps, lists, _reporter(on_read, about))
             return lists.sealed()
     finally:
         consumer.close()
     # Forked with no librdkafka instance alive in this process: its threads do not survive a fork.
-    return _read_forked(cfg, topics, tps, _reporter(on_read, about), readers)
+    return _read_forked(cfg, topics, tps, _reporter(on_read, about), readers, ids or {})
 
 
 def _consumer(cfg: KafkaConfig) -> Consumer:
@@ -142,8 +147,9 @@ def _collector_off() -> Iterator[None]:
 class _Lists:
     """Records as this process reads them: each value packed into its topic's buffer."""
 
-    def __init__(self, topics: list[str]) -> None:
-        self.out: dict[str, list[Recorded]] = {t: [] for t in topics}
+    def __init__(self, topics: list[str], ids: Mapping[str, IdOf]) -> None:
+        self.topics, self.ids = topics, ids
+        self.parts: dict[tuple[str, int], list[Recorded]] = {}  # each in offset order
         self.packs = {t: Packed() for t in topics}
         self.keys: dict[bytes, bytes] = {}  # one object per distinct key: a symbol or portfolio
 
@@ -151,21 +157,26 @@ class _Lists:
         self, topic: str, partition: int, offset: int, key: bytes | None, value: bytes
     ) -> None:
         key = None if key is None else self.keys.setdefault(key, key)
-        pack = self.packs[topic]
+        pack, id_of = self.packs[topic], self.ids.get(topic)
         start = pack.add(value)
-        self.out[topic].append(
-            PackedRecorded(topic, partition, offset, key, pack, start, start + len(value))
+        given = None if id_of is None else id_of(topic, partition, offset, value)
+        self.parts.setdefault((topic, partition), []).append(
+            PackedRecorded(topic, partition, offset, key, pack, start, start + len(value), given)
         )
 
     def sealed(self) -> dict[str, list[Recorded]]:
         for pack in self.packs.values():
             pack.seal()
-        return self.out
+        out: dict[str, list[Recorded]] = {t: [] for t in self.topics}
+        for at in sorted(self.parts):
+            out[at[0]] += self.parts[at]
+        return out
 
 
-# One reader's index of one topic: partitions, offsets, starts and ends of the values in its
-# file, and keys (as places in its table of keys).
-_Index = tuple["array[int]", "array[int]", "array[int]", "array[int]", "array[int]"]
+# One reader's index of one partition: offsets, starts and ends of the values in its file, keys
+# (as places in its table of keys), and ids.
+_Index = tuple["array[int]", "array[int]", "array[int]", "array[int]", list[str | None]]
+_Found = tuple[dict[tuple[str, int], _Index], list[bytes | None]]
 
 
 def _read_forked(
@@ -174,6 +185,7 @@ def _read_forked(
     tps: list[TopicPartition],
     moved: forked.Moved | None,
     readers: int,
+    ids: Mapping[str, IdOf],
 ) -> dict[str, list[Recorded]]:
     """`read_topics` over `readers` processes, each with every `readers`-th of the partitions
     (a share of each topic): each writes its values to a memory file this process then maps,
@@ -181,8 +193,8 @@ def _read_forked(
     files = [os.memfd_create(f"himari-l3-replay-{i}") for i in range(readers)]
     try:
 
-        def task(i: int) -> Callable[[forked.Moved], tuple[dict[str, _Index], list[bytes | None]]]:
-            return lambda moved: _spilled(cfg, topics, tps[i::readers], files[i], moved)
+        def task(i: int) -> Callable[[forked.Moved], _Found]:
+            return lambda moved: _spilled(cfg, tps[i::readers], files[i], ids, moved)
 
         found = forked.run([task(i) for i in range(readers)], moved)
         with _collector_off():
@@ -193,10 +205,14 @@ def _read_forked(
 
 
 def _spilled(
-    cfg: KafkaConfig, topics: list[str], tps: list[TopicPartition], fd: int, moved: forked.Moved
-) -> tuple[dict[str, _Index], list[bytes | None]]:
+    cfg: KafkaConfig,
+    tps: list[TopicPartition],
+    fd: int,
+    ids: Mapping[str, IdOf],
+    moved: forked.Moved,
+) -> _Found:
     """In a reader process: its partitions' values written to the file `fd`; their index."""
-    spill = _Spill(topics, fd)
+    spill = _Spill(fd, ids)
     consumer = _consumer(cfg)
     try:
         _drain(consumer, tps, spill, moved)
@@ -209,39 +225,48 @@ def _spilled(
 class _Spill:
     """A reader's records: values appended to its file, the rest indexed in arrays."""
 
-    def __init__(self, topics: list[str], fd: int) -> None:
+    def __init__(self, fd: int, ids: Mapping[str, IdOf]) -> None:
         self.file = open(fd, "wb", buffering=4 << 20, closefd=False)  # noqa: SIM115
-        self.at = 0
-        self.index: dict[str, _Index] = {
-            t: (array("i"), array("q"), array("q"), array("q"), array("i")) for t in topics
-        }
+        self.at, self.ids = 0, ids
+        self.index: dict[tuple[str, int], _Index] = {}
         self.keys: dict[bytes | None, int] = {}
 
     def __call__(
         self, topic: str, partition: int, offset: int, key: bytes | None, value: bytes
     ) -> None:
-        partitions, offsets, starts, ends, keys = self.index[topic]
+        found = self.index.get((topic, partition))
+        if found is None:
+            found = self.index[(topic, partition)] = _new_index()
+        offsets, starts, ends, keys, given = found
         self.file.write(value)
-        partitions.append(partition)
         offsets.append(offset)
         starts.append(self.at)
         self.at += len(value)
         ends.append(self.at)
         keys.append(self.keys.setdefault(key, len(self.keys)))
+        id_of = self.ids.get(topic)
+        given.append(None if id_of is None else id_of(topic, partition, offset, value))
+
+
+def _new_index() -> _Index:
+    return array("q"), array("q"), array("q"), array("i"), []
 
 
 def _joined(
-    topics: list[str],
-    packs: list[Packed],
-    found: list[tuple[dict[str, _Index], list[bytes | None]]],
+    topics: list[str], packs: list[Packed], found: list[_Found]
 ) -> dict[str, list[Recorded]]:
-    out: dict[str, list[Recorded]] = {t: [] for t in topics}
+    """The readers' records by topic, each in (partition, offset) order: a partition is one
+    reader's, in the order it read it."""
     interned: dict[bytes | None, bytes | None] = {}
+    parts: dict[tuple[str, int], tuple[Packed, _Index, list[bytes | None]]] = {}
     for pack, (index, keys) in zip(packs, found, strict=True):
         mine = [interned.setdefault(k, k) for k in keys]
-        for topic, (partitions, offsets, starts, ends, places) in index.items():
-            out[topic] += [
-                PackedRecorded(topic, p, o, mine[k], pack, s, e)
-                for p, o, s, e, k in zip(partitions, offsets, starts, ends, places, strict=True)
-            ]
+        parts.update((at, (pack, part, mine)) for at, part in index.items())
+    out: dict[str, list[Recorded]] = {t: [] for t in topics}
+    for topic, p in sorted(parts):
+        pack, (offsets, starts, ends, places, given), mine = parts[(topic, p)]
+        out[topic] += [
+            PackedRecorded(topic, p, o, mine[k], pack, s, e, i)
+            for o, s, e, k, i in zip(offsets, starts, ends, places, given, strict=True)
+        ]
     return out

@@ -22,6 +22,7 @@ from rich.progress import (
 
 from himari_l3 import charts
 from himari_l3.audit import report, whatif_report
+from himari_l3.audit.history import answer_id, signal_id
 from himari_l3.audit.recompute import audit
 from himari_l3.audit.recorded import Recorded
 from himari_l3.audit.selection import Selection
@@ -45,7 +46,9 @@ def read_recorded(
     def moved(read: int, about: int) -> None:
         progress.update(task, completed=read, total=about)
 
-    found = read_topics(cfg.kafka, list(names), on_read=moved, readers=readers)
+    ids = {name: signal_id if topic is Topic.TACTICAL else answer_id for name, topic in names.items()
+           if topic in (Topic.TACTICAL, Topic.SIZED, Topic.DECISIONS)}  # fmt: skip
+    found = read_topics(cfg.kafka, list(names), on_read=moved, readers=readers, ids=ids)
     return {topic: found[name] for name, topic in names.items()}
 
 

@@ -3,6 +3,7 @@
 from collections.abc import Callable
 from typing import Any
 
+from himari_l3.audit import decision_tail
 from himari_l3.audit.entry_history import EntryHistory
 from himari_l3.audit.errors import ResetOrderError
 from himari_l3.audit.recorded import Recorded
@@ -11,7 +12,6 @@ from sizing import portfolio_capacity, portfolio_sizing, records
 from sizing.portfolio_book import PortfolioBook
 from sizing.refs import InputRef
 
-_TAIL = ("config_version", "processed_at_ns")  # what a decision records after its lineage
 Visit = Callable[[str, Recorded | None, dict[str, Any] | None], None]
 
 
@@ -34,6 +34,7 @@ def fold_books(
     portfolio's decisions are visited with None for the recomputed one.
     `config_version`: what the recomputed decisions say (None: what the recorded ones say)."""
     unknown: set[str] = set()  # portfolios past a reset whose place is not recorded
+    memo: dict[bytes, Any] = {}
     for rec in stage1.values():
         sized = sized_doc(rec)
         found = decided.get(sized["decision_id"])
@@ -43,7 +44,8 @@ def fold_books(
         expected = None
         if sized["portfolio_id"] not in unknown:
             try:
-                expected = _decide(sized, rec.ref, found, entries, books, cfg, config_version)
+                tail = decision_tail.read(found, memo)
+                expected = _decide(sized, rec.ref, found, tail, entries, books, cfg, config_version)
             except ResetOrderError:
                 unknown.add(sized["portfolio_id"])  # and its book with it, from now on
         visit(sized["decision_id"], found, expected)
@@ -53,15 +55,15 @@ def _decide(
     sized: dict[str, Any],
     ref: InputRef,
     recorded: Recorded,
+    tail: decision_tail.DecisionTail,
     entries: EntryHistory,
     books: dict[str, PortfolioBook],
     cfg: Layer3Config,
     config_version: str | None,
 ) -> dict[str, Any]:
     """The decision the core makes of `sized`, against the state the recorded one read."""
-    pid, decision = sized["portfolio_id"], recorded.tail("lineage", *_TAIL)
-    version = decision["config_version"] if config_version is None else config_version
-    reads = decision["lineage"]["reads"]
+    pid, reads = sized["portfolio_id"], tail.reads
+    version = tail.config_version if config_version is None else config_version
     # Only a decision after a kill-switch reset needs its diagnostics (which name the snapshot
     # the reset followed), and only then is the whole record parsed.
     kill = None if reads.get("kill_switch_reset") is None else _kill_switch(recorded.doc)
@@ -73,9 +75,7 @@ def _decide(
         size = portfolio_sizing.size(s1, portfolio, book, cfg.sizing, ref)
     else:
         size = portfolio_sizing.refuse(s1, portfolio, cfg.sizing, ref)
-    expected = records.decision_record(
-        sized, size, portfolio, book, version, decision["processed_at_ns"]
-    )
+    expected = records.decision_record(sized, size, portfolio, book, version, tail.processed_at_ns)
     if book is not None:
         book.apply(size.update)
     return expected

@@ -16,15 +16,22 @@ _ID_BYTES = 128  # longer than any id the worker writes (32 hex digits)
 
 class Recorded:
     """One record as read back from its topic. Parsed on demand and not kept: a replay of a
-    million answers cannot hold them all parsed."""
+    million answers cannot hold them all parsed. `given_id`: the id its reader worked out (an
+    answer's own, or the one a tactical signal's decision gets), or None."""
 
-    __slots__ = ("_ref", "_value", "key", "offset", "partition", "topic")
+    __slots__ = ("_ref", "_value", "given_id", "key", "offset", "partition", "topic")
 
     def __init__(
-        self, topic: str, partition: int, offset: int, key: bytes | None, value: bytes
+        self,
+        topic: str,
+        partition: int,
+        offset: int,
+        key: bytes | None,
+        value: bytes,
+        given_id: str | None = None,
     ) -> None:
         self.topic, self.partition, self.offset = topic, partition, offset
-        self.key, self._value = key, value
+        self.key, self._value, self.given_id = key, value, given_id
         self._ref: InputRef | None = None
 
     @property
@@ -48,8 +55,10 @@ class Recorded:
     @property
     def decision_id(self) -> str:
         """An answer's id; the worker writes it first, so it is read without parsing the rest."""
+        if self.given_id is not None:
+            return self.given_id
         value = self.value
-        found = _head_id(value, 0, len(value))
+        found = head_id(value)
         if found is None:
             found = orjson.loads(value)["decision_id"]
         return found
@@ -79,9 +88,12 @@ class Recorded:
         return whole
 
 
-def _head_id(data: bytes | bytearray | mmap.mmap, start: int, end: int) -> str | None:
+def head_id(
+    data: bytes | bytearray | mmap.mmap, start: int = 0, end: int | None = None
+) -> str | None:
     """The id the answer in `data[start:end]` starts with, as the worker writes it first; None
     when it starts otherwise."""
+    end = len(data) if end is None else end
     first = start + len(_ID_HEAD)
     close = data.find(b'"', first, min(end, first + _ID_BYTES))
     if close < 0 or data.find(_ID_HEAD, start, first) != start:
@@ -133,7 +145,7 @@ class Packed:
 
     def decision_id(self, start: int, end: int) -> str | None:
         """The id an answer starts with, read in place; None when it starts otherwise."""
-        return _head_id(self._data, start, end)
+        return head_id(self._data, start, end)
 
 
 class PackedRecorded(Recorded):
@@ -150,10 +162,11 @@ class PackedRecorded(Recorded):
         packed: Packed,
         start: int,
         end: int,
+        given_id: str | None = None,
     ) -> None:
         # Not Recorded.__init__: a million calls of it are a second of a replay's read.
         self.topic, self.partition, self.offset, self.key = topic, partition, offset, key
-        self._value, self._ref = b"", None
+        self._value, self._ref, self.given_id = b"", None, given_id
         self._packed, self._start, self._end = packed, start, end
 
     @property
@@ -162,6 +175,8 @@ class PackedRecorded(Recorded):
 
     @property
     def decision_id(self) -> str:
+        if self.given_id is not None:
+            return self.given_id
         found = self._packed.decision_id(self._start, self._end)
         return super().decision_id if found is None else found
 

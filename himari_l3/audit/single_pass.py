@@ -81,7 +81,9 @@ def fold_share(
             share.sized.extra.append(decision_id)
             return doc
         signal_rec = history.tactical[decision_id]
-        expected, same = _sized_again(sig, signal_rec, rec, history.entries, cfg, tails)
+        expected, same = _sized_again(
+            sig, signal_rec, rec, decision_id, history.entries, cfg, tails
+        )
         if decision_id in chosen:
             share.sized.tally(decision_id, rec, expected, same)
         # Identical bytes: the recomputed record is the recorded one, without parsing it.
@@ -111,16 +113,18 @@ def _sized_again(
     sig: TacticalSignal,
     signal_rec: Recorded,
     rec: Recorded,
+    decision_id: str,
     entries: EntryHistory,
     cfg: Layer3Config,
     tails: dict[bytes, dict[str, Any]],
 ) -> tuple[dict[str, Any], bool]:
     """The sized record the core makes of the signal, joined with the entries the recorded one
-    read; and whether it is the recorded one, byte for byte."""
+    read; and whether it is the recorded one, byte for byte. `decision_id`: the signal's."""
     recorded = rec.tail("reads", "config_version", memo=tails)
     view = _view(sig, recorded["reads"], entries)
     size = strategy_sizing.size(sig, view, cfg.sizing)
-    expected = records.sized_record(sig, signal_rec.ref, size, view, recorded["config_version"])
+    version = recorded["config_version"]
+    expected = records.sized_record(sig, signal_rec.ref, size, view, version, decision_id)
     return expected, orjson.dumps(expected) == rec.value
 
 

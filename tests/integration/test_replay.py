@@ -7,6 +7,7 @@ import orjson
 import pytest
 
 from himari_l3.audit import report
+from himari_l3.audit.history import answer_id, signal_id
 from himari_l3.audit.recompute import audit
 from himari_l3.audit.recorded import Recorded
 from himari_l3.audit.whatif import what_if
@@ -126,23 +127,36 @@ def test_replay_in_several_processes_finds_what_one_process_finds(history):
 def test_reading_in_several_processes_gives_every_record_once_as_it_is_stored(history):
     worker, captured = history
     names = [worker.topic(t) for t in (*INPUT_TOPICS, Topic.SIZED, Topic.DECISIONS)]
+    signals, sized, decisions = (
+        worker.topic(t) for t in (Topic.TACTICAL, Topic.SIZED, Topic.DECISIONS)
+    )
+    ids = {signals: signal_id, sized: answer_id, decisions: answer_id}
     moved: list[tuple[int, int]] = []
 
-    one = read_topics(worker.config.kafka, names, readers=1)
-    three = read_topics(worker.config.kafka, names, lambda *m: moved.append(m), readers=3)
+    one = read_topics(worker.config.kafka, names, readers=1, ids=ids)
+    three = read_topics(worker.config.kafka, names, lambda *m: moved.append(m), readers=3, ids=ids)
 
     stored = {name: _rows(captured[name]) for name in names}
-    assert {name: _rows(one[name]) for name in names} == stored
-    assert {name: _rows(three[name]) for name in names} == stored
+    for found in (one, three):
+        assert {name: _rows(found[name]) for name in names} == stored
+        assert all(_in_partition_order(found[name]) for name in names)
+        assert [r.given_id for r in found[signals]] == [
+            records.decision_id(r.ref) for r in found[signals]
+        ]
+        for answers in (found[sized], found[decisions]):
+            assert [r.given_id for r in answers] == [
+                orjson.loads(r.value)["decision_id"] for r in answers
+            ]
     assert moved[-1][0] == sum(map(len, stored.values())) == moved[-1][1]
-    sized = three[worker.topic(Topic.SIZED)]
-    assert {rec.decision_id for rec in sized} == {
-        orjson.loads(r[3])["decision_id"] for r in stored[worker.topic(Topic.SIZED)]
-    }
 
 
 def _rows(recs: list[Recorded]) -> list[tuple[int, int, bytes | None, bytes]]:
     return sorted((r.partition, r.offset, r.key, r.value) for r in recs)
+
+
+def _in_partition_order(recs: list[Recorded]) -> bool:
+    places = [(r.partition, r.offset) for r in recs]
+    return places == sorted(places)
 
 
 def test_explain_tells_a_recorded_decision_and_draws_its_waterfall(history, tmp_path):
