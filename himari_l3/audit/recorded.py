@@ -57,11 +57,13 @@ class Recorded:
         """An answer's id; the worker writes it first, so it is read without parsing the rest."""
         if self.given_id is not None:
             return self.given_id
-        value = self.value
-        found = head_id(value)
+        found = self._head_id()
         if found is None:
-            found = orjson.loads(value)["decision_id"]
+            found = orjson.loads(self.value)["decision_id"]
         return found
+
+    def _head_id(self) -> str | None:
+        return head_id(self.value)
 
     def tail(
         self, first: str, *names: str, memo: dict[bytes, dict[str, Any]] | None = None
@@ -173,12 +175,8 @@ class PackedRecorded(Recorded):
     def value(self) -> bytes:
         return self._packed.get(self._start, self._end)
 
-    @property
-    def decision_id(self) -> str:
-        if self.given_id is not None:
-            return self.given_id
-        found = self._packed.decision_id(self._start, self._end)
-        return super().decision_id if found is None else found
+    def _head_id(self) -> str | None:
+        return self._packed.decision_id(self._start, self._end)  # in place: no copy of the value
 
 
 def by_offset(recs: list[Recorded]) -> list[Recorded]:
