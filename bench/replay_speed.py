@@ -63,16 +63,20 @@ def compute_only(args: argparse.Namespace, cfg: Layer3Config) -> list[float]:
 
 
 def produce(bootstrap: str, n: int, cfg: Layer3Config, partitions: int) -> None:
-    """The history of n signals onto fresh topics, each record at its recorded partition."""
+    """The history of n signals onto fresh topics, each record at its recorded partition: the
+    inputs uncompressed, the answers compressed as the worker's producer compresses them."""
     from confluent_kafka import Producer
 
-    names = [full_name(t, PREFIX) for t in (*INPUT_TOPICS, Topic.SIZED, Topic.DECISIONS)]
+    answers = {full_name(t, PREFIX) for t in (Topic.SIZED, Topic.DECISIONS)}
+    names = [full_name(t, PREFIX) for t in INPUT_TOPICS] + sorted(answers)
     asyncio.run(create_topics(bootstrap, names, partitions))
-    producer = Producer({"bootstrap.servers": bootstrap, "enable.idempotence": True,
-                         "linger.ms": 50, "batch.size": 1_000_000,
-                         "queue.buffering.max.kbytes": 1_048_576})  # fmt: skip
+    options = {"bootstrap.servers": bootstrap, "enable.idempotence": True, "linger.ms": 50,
+               "batch.size": 1_000_000, "queue.buffering.max.kbytes": 1_048_576}  # fmt: skip
+    inputs = Producer(options)
+    worker = Producer({**options, "compression.type": cfg.kafka.producer_compression})
     started, count, size = time.perf_counter(), 0, 0
     for _, rec in record(n, cfg, PREFIX, partitions):
+        producer = worker if rec.topic in answers else inputs
         while True:
             try:
                 producer.produce(rec.topic, rec.value, rec.key, partition=rec.partition)
@@ -81,11 +85,13 @@ def produce(bootstrap: str, n: int, cfg: Layer3Config, partitions: int) -> None:
                 producer.poll(0.05)
         count, size = count + 1, size + len(rec.value)
         if count % 10_000 == 0:
-            producer.poll(0)
-    if producer.flush(300):
+            inputs.poll(0)
+            worker.poll(0)
+    if inputs.flush(300) or worker.flush(300):
         raise SystemExit("the broker did not take the whole history")
-    print(f"recorded {n:,} signals and produced {count:,} records ({size / 1e6:,.0f} MB) "
-          f"in {time.perf_counter() - started:.0f} s")  # fmt: skip
+    print(f"recorded {n:,} signals and produced {count:,} records ({size / 1e6:,.0f} MB, answers "
+          f"compressed with {cfg.kafka.producer_compression}) in "
+          f"{time.perf_counter() - started:.0f} s")  # fmt: skip
 
 
 def end_to_end(args: argparse.Namespace) -> list[float]:

@@ -31,8 +31,17 @@ def client_options(cfg: KafkaConfig) -> dict[str, Any]:
 def producer(cfg: KafkaConfig, **extra: Any) -> AIOKafkaProducer:
     # Batching matters: some brokers' fetch cost grows with the number of record batches.
     return AIOKafkaProducer(
-        linger_ms=cfg.producer_linger_ms, acks="all", **client_options(cfg), **extra
+        linger_ms=cfg.producer_linger_ms,
+        acks="all",
+        compression_type=compression_type(cfg),
+        **client_options(cfg),
+        **extra,
     )
+
+
+def compression_type(cfg: KafkaConfig) -> str | None:
+    """The producers' codec as aiokafka and faust name it."""
+    return None if cfg.producer_compression == "none" else cfg.producer_compression
 
 
 def consumer(cfg: KafkaConfig, *topics: str, **extra: Any) -> AIOKafkaConsumer:

@@ -253,6 +253,9 @@ class KafkaConfig(Frozen):
     session_timeout_s: Annotated[float, Field(ge=1.0, le=300.0)] = 6.0
     heartbeat_interval_s: Annotated[float, Field(ge=0.1, le=60.0)] = 1.5
     producer_linger_ms: Annotated[int, Field(ge=0, le=1000)] = 5
+    # What the producers compress record batches with. A decision's JSON compresses about 13×
+    # with zstd: a replay then reads a thirteenth of the bytes from the broker's disk.
+    producer_compression: Literal["none", "gzip", "snappy", "lz4", "zstd"] = "zstd"
     # exactly_once: each delivery is a Kafka transaction with its inputs' offsets (needs a
     # broker with transactions: not Tansu); readers of the outputs use read_committed.
     processing_guarantee: Literal["at_least_once", "exactly_once"] = "at_least_once"

@@ -62,28 +62,32 @@ def _parser(enum: type[StrEnum], aliases: dict[str, str] | None = None) -> Calla
     """A case-insensitive parser that rejects unknown names instead of defaulting."""
     names = ", ".join(m.value for m in enum)
     label = enum.__name__.lower()
+    # A dict, not `enum(key)`: that call runs the Enum machinery in Python, per message field.
+    members: dict[str, Any] = {m.value: m for m in enum}
+    members.update({alias: enum(name) for alias, name in (aliases or {}).items()})
 
     def parse(value: Any) -> Any:
         if isinstance(value, enum) or not isinstance(value, str):
             return value
-        key = value.strip().upper()
-        key = (aliases or {}).get(key, key)
-        try:
-            return enum(key)
-        except ValueError:
+        found = members.get(value.strip().upper())
+        if found is None:
             shown = _SHORT.repr(value)
-            raise ValueError(f"unknown {label} {shown}; expected one of {names}") from None
+            raise ValueError(f"unknown {label} {shown}; expected one of {names}")
+        return found
 
     return parse
 
 
+_parse_regime = _parser(Regime, _REGIME_ALIASES)
+
+
 def parse_regime(value: str) -> "Regime":
     """Map an L2 regime name to a Regime; unknown names raise ValueError."""
-    result: Regime = _parser(Regime, _REGIME_ALIASES)(value)
+    result: Regime = _parse_regime(value)
     return result
 
 
-RegimeField = Annotated[Regime, BeforeValidator(_parser(Regime, _REGIME_ALIASES))]
+RegimeField = Annotated[Regime, BeforeValidator(_parse_regime)]
 ActionField = Annotated[Action, BeforeValidator(_parser(Action))]
 TrendField = Annotated[Trend, BeforeValidator(_parser(Trend))]
 

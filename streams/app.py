@@ -6,6 +6,7 @@ from typing import Any
 import faust
 from faust.transport.drivers import TRANSPORTS
 
+from himari_l3.kafka_clients import compression_type
 from schemas.config import KafkaConfig, Layer3Config
 from streams.frontier import Frontier
 from streams.recovery import OrderedTableManager
@@ -57,6 +58,7 @@ def create_app(cfg: Layer3Config, **overrides: Any) -> Layer3App:
         "broker_heartbeat_interval": cfg.kafka.heartbeat_interval_s,
         "producer_linger": cfg.kafka.producer_linger_ms / 1000.0,
         "producer_acks": -1,
+        "producer_compression_type": compression_type(cfg.kafka),
         # faust's exactly-once would commit apart from our deliveries: streams.transactions.
         "processing_guarantee": "at_least_once",
         "consumer_auto_offset_reset": "earliest",

@@ -10,7 +10,7 @@ from typing import Any, NamedTuple
 
 import orjson
 
-from himari_l3.audit.recorded import Recorded
+from himari_l3.audit.recorded import TAIL_BYTES, Recorded
 
 _LINEAGE = b',"lineage":{"trigger":'
 _PORTFOLIO = b',"portfolio":'
@@ -28,8 +28,7 @@ class DecisionTail(NamedTuple):  # a tuple: built once per decision, a third of 
 
 def read(rec: Recorded, memo: dict[bytes, Any]) -> DecisionTail:
     """The tail of the decision `rec`; `memo` keeps portfolio reads, which recur."""
-    value = rec.value
-    found = _in_place(value, memo)
+    found = _in_place(rec.last(TAIL_BYTES), memo)
     if found is not None:
         return found
     whole = rec.tail("lineage", "config_version", "processed_at_ns")
@@ -40,7 +39,7 @@ def read(rec: Recorded, memo: dict[bytes, Any]) -> DecisionTail:
 
 def _in_place(value: bytes, memo: dict[bytes, Any]) -> DecisionTail | None:
     """The tail of a decision written as the worker writes it, with no kill-switch reset read;
-    else None."""
+    else None. `value` may be the decision's last bytes only: its lineage must be in them."""
     # Searched backwards, each before the next: only the last few hundred bytes are scanned.
     q = value.rfind(_PROCESSED)
     v = value.rfind(_VERSION, 0, q) if q >= 0 else -1

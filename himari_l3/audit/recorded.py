@@ -12,6 +12,8 @@ from sizing.refs import InputRef
 _ID_HEAD = b'{"decision_id":"'
 _MEMO_TAILS = 4_096
 _ID_BYTES = 128  # longer than any id the worker writes (32 hex digits)
+# Longer than the lineage and config version an answer ends with, as the worker writes them.
+TAIL_BYTES = 2_048
 
 
 class Recorded:
@@ -65,6 +67,10 @@ class Recorded:
     def _head_id(self) -> str | None:
         return head_id(self.value)
 
+    def last(self, size: int) -> bytes:
+        """The value's last `size` bytes (all of it when shorter)."""
+        return self._value[-size:]
+
     def tail(
         self, first: str, *names: str, memo: dict[bytes, dict[str, Any]] | None = None
     ) -> dict[str, Any]:
@@ -73,8 +79,12 @@ class Recorded:
         (an answer written some other way) the whole record is. Tails that recur (the same
         reads, answer after answer) are parsed once into `memo`, one memo per choice of fields;
         its values are shared, so read only."""
-        value = self.value
-        at = value.rfind(b',"' + first.encode() + b'":')
+        mark = b',"' + first.encode() + b'":'
+        value = self.last(TAIL_BYTES)  # the usual tail, without copying out the whole value
+        at = value.rfind(mark)
+        if at < 0 and len(value) == TAIL_BYTES:
+            value = self.value
+            at = value.rfind(mark)
         if at >= 0:
             raw = b"{" + value[at + 1 :]
             found = None if memo is None else memo.get(raw)
@@ -86,7 +96,7 @@ class Recorded:
                     if memo is not None:
                         _remember(memo, raw, found)
                     return found
-        whole: dict[str, Any] = orjson.loads(value)
+        whole: dict[str, Any] = orjson.loads(self.value)
         return whole
 
 
@@ -177,6 +187,9 @@ class PackedRecorded(Recorded):
 
     def _head_id(self) -> str | None:
         return self._packed.decision_id(self._start, self._end)  # in place: no copy of the value
+
+    def last(self, size: int) -> bytes:
+        return self._packed.get(max(self._start, self._end - size), self._end)
 
 
 def by_offset(recs: list[Recorded]) -> list[Recorded]:

@@ -14,7 +14,7 @@ from himari_l3.audit.comparison import Comparison
 from himari_l3.audit.entry_history import EntryHistory
 from himari_l3.audit.history import History, valid
 from himari_l3.audit.recorded import Recorded
-from himari_l3.audit.selection import Selection
+from himari_l3.audit.selection import EVERYTHING, Selection
 from schemas.config import Layer3Config
 from schemas.messages import TacticalSignal
 from schemas.topics import Topic
@@ -54,43 +54,44 @@ def fold_share(
     tick: Callable[[], None] | None = None,
 ) -> Share:
     """Recompute and compare the answers of one share; `tick()` after each sized record."""
-    share, chosen, tails = Share(), set[str](), dict[bytes, dict[str, Any]]()
+    share, tails = Share(), dict[bytes, dict[str, Any]]()
+    # The ids whose answers are compared; None: all of them (no set of a million to keep).
+    chosen: set[str] | None = None if selection == EVERYTHING else set()
 
-    def signal(decision_id: str) -> TacticalSignal | None:
+    def signal(decision_id: str) -> tuple[Recorded, TacticalSignal] | None:
         rec = history.tactical.get(decision_id)
         sig = None if rec is None else valid(rec, Topic.TACTICAL, cfg)
-        if rec is not None and sig is not None:
-            share.signals += 1
-            share.triggers[decision_id] = rec.ref
-            if selection.selects(rec.ref, sig.timestamp_ns):
-                chosen.add(decision_id)
-        return sig
+        if rec is None or sig is None:
+            return None
+        share.signals += 1
+        if chosen is not None and selection.selects(rec.ref, sig.timestamp_ns):
+            chosen.add(decision_id)
+        return rec, sig
 
-    for decision_id, rec in history.tactical.items():
-        unanswered = decision_id not in history.sized and spec.has_signal(rec.partition)
-        if unanswered and signal(decision_id) is not None and decision_id in chosen:
+    for decision_id in history.tactical.keys() - history.sized.keys():  # unanswered signals
+        owed = spec.has_signal(history.tactical[decision_id].partition)
+        if owed and signal(decision_id) is not None and (chosen is None or decision_id in chosen):
             share.sized.missing.append(decision_id)
 
     def sized_doc(rec: Recorded) -> dict[str, Any]:
         if tick is not None:
             tick()
         decision_id = rec.decision_id
-        sig = signal(decision_id)
-        if sig is None:  # extra: nothing to recompute it from
+        found = signal(decision_id)
+        if found is None:  # extra: nothing to recompute it from
             doc: dict[str, Any] = rec.doc
             share.sized.extra.append(decision_id)
             return doc
-        signal_rec = history.tactical[decision_id]
         expected, same = _sized_again(
-            sig, signal_rec, rec, decision_id, history.entries, cfg, tails
+            found[1], found[0], rec, decision_id, history.entries, cfg, tails
         )
-        if decision_id in chosen:
+        if chosen is None or decision_id in chosen:
             share.sized.tally(decision_id, rec, expected, same)
         # Identical bytes: the recomputed record is the recorded one, without parsing it.
         return expected if same else rec.doc
 
     def check(decision_id: str, decision: Recorded | None, expected: Any) -> None:
-        if decision_id not in chosen:
+        if chosen is not None and decision_id not in chosen:
             return
         if decision is None:
             share.decisions.missing.append(decision_id)
@@ -104,9 +105,16 @@ def fold_share(
         i: r for i, r in history.sized.items() if r.partition in parts
     }  # fmt: skip
     fold_books(stage1, history.decided, history.entries, share.books, cfg, sized_doc, None, check)
-    named = share.sized.finding_ids() | share.decisions.finding_ids()
-    share.triggers = {i: ref for i, ref in share.triggers.items() if i in named}
+    share.triggers = _triggers(
+        history, cfg, share.sized.finding_ids() | share.decisions.finding_ids()
+    )
     return share
+
+
+def _triggers(history: History, cfg: Layer3Config, named: set[str]) -> dict[str, InputRef]:
+    """The trigger of each named answer that has a valid signal behind it."""
+    found = {i: history.tactical[i] for i in named if i in history.tactical}
+    return {i: rec.ref for i, rec in found.items() if valid(rec, Topic.TACTICAL, cfg) is not None}
 
 
 def _sized_again(
