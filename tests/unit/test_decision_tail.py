@@ -6,7 +6,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from himari_l3.audit import decision_tail
-from himari_l3.audit.recorded import Recorded
+from himari_l3.audit.recorded import TAIL_BYTES, Recorded
 
 texts = st.text(max_size=12)
 refs = st.none() | st.fixed_dictionaries(
@@ -80,3 +80,12 @@ def test_a_recurring_portfolio_read_is_parsed_once():
     again = decision_tail.read(_decision({}, lineage, "v1", 2), memo)
 
     assert first.reads["portfolio"] is again.reads["portfolio"] and list(memo.values()) == [ref]
+
+
+def test_a_lineage_longer_than_the_window_is_read_from_the_whole_decision():
+    ref = {"topic": "himari.l3.portfolio", "partition": 1, "offset": 4}
+    lineage = {"trigger": None, "reads": {"portfolio": ref, "kill_switch_reset": None,
+                                          "ensemble": None},
+               "config_versions": {"stage1": "s" * (2 * TAIL_BYTES), "stage2": "v1"}}  # fmt: skip
+
+    _assert_as_parsed(_decision({"strategy_id": "s1"}, lineage, "v1", 5))

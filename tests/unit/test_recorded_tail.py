@@ -5,7 +5,7 @@ import orjson
 from hypothesis import given
 from hypothesis import strategies as st
 
-from himari_l3.audit.recorded import Recorded
+from himari_l3.audit.recorded import TAIL_BYTES, Packed, PackedRecorded, Recorded
 
 json_values = st.recursive(
     st.none()
@@ -87,3 +87,23 @@ def test_the_memo_of_tails_stays_bounded():
         _recorded({"x": 0, "reads": {"a": i}}).tail("reads", memo=memo)
 
     assert 0 < len(memo) <= 4_096
+
+
+def test_a_tail_longer_than_the_window_is_read_from_the_whole_value():
+    doc = {"x": 1, "reads": {"a": "r" * (2 * TAIL_BYTES)}, "config_version": "v1"}
+
+    assert _recorded(doc).tail("reads", "config_version") == {"reads": doc["reads"],
+                                                              "config_version": "v1"}  # fmt: skip
+
+
+def test_a_packed_record_reads_its_own_last_bytes_not_its_neighbours():
+    values = [orjson.dumps({"reads": {"a": i}, "config_version": f"v{i}"}) for i in range(2)]
+    packed = Packed()
+    starts = [packed.add(v) for v in values]
+    packed.seal()
+    recs = [PackedRecorded("t", 0, i, None, packed, s, s + len(v))
+            for i, (s, v) in enumerate(zip(starts, values, strict=True))]  # fmt: skip
+
+    assert [r.last(10 * TAIL_BYTES) for r in recs] == values
+    assert recs[1].last(5) == values[1][-5:]
+    assert [r.tail("reads", "config_version") for r in recs] == [orjson.loads(v) for v in values]
