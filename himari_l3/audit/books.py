@@ -72,7 +72,7 @@ def _decide(
     book = None
     if portfolio_capacity.has_room(books, pid, ref, cap):
         book = books.get(pid)
-        if book is None:  # not `setdefault`: a new book per signal costs 2 µs of a replay's 60
+        if book is None:  # not `setdefault`, which builds a book (about 2 µs) for every signal
             book = books[pid] = PortfolioBook()
         size = portfolio_sizing.size(s1, portfolio, book, cfg.sizing, ref)
     else:
