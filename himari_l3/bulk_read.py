@@ -3,7 +3,8 @@ on threads of its own, and a Python thread packs each value into a buffer. One p
 bottleneck (about 13 µs of CPU a record, most of it copying into fresh memory), so with
 `readers` > 1 the partitions are split among forked processes, each writing its values to a
 memory file that the parent then maps. The readers also work out each record's id (`ids`),
-in parallel, where the parent would index millions of records alone."""
+in parallel, where the parent would index millions of records alone, and may keep answers as
+a digest and a tail (`digests`, `himari_l3.audit.digested`) instead of whole."""
 
 import gc
 import os
@@ -15,7 +16,8 @@ from typing import cast
 from confluent_kafka import Consumer, KafkaError, TopicPartition
 
 from himari_l3 import forked
-from himari_l3.audit.recorded import Packed, PackedRecorded, Recorded
+from himari_l3.audit.digested import PACKED_KINDS, kept
+from himari_l3.audit.recorded import Packed, Recorded
 from schemas.config import KafkaConfig
 from streams.errors import StreamError
 
@@ -52,24 +54,43 @@ def read_topics(
     wait_s: float = 30.0,
     readers: int = 1,
     ids: Mapping[str, IdOf] | None = None,
+    digests: Mapping[str, bytes] | None = None,
 ) -> dict[str, list[Recorded]]:
     """Every record of each topic, from the beginning to the end each partition has when its
     fetch reaches it (the end a fetch response carries, which even Tansu reports right: DESIGN
     §7 quirk 1); under exactly_once, of committed transactions only. `on_read(read, about)`.
     A topic's records are in (partition, offset) order. `ids[topic]` gives its records' ids
-    (`Recorded.given_id`)."""
+    (`Recorded.given_id`); a record with an id is kept as `kept(value, digests[topic])` gives
+    it, when it gives something."""
+    keep = Keep(ids or {}, digests or {})
     consumer = _consumer(cfg)
     try:
         tps = _partitions(consumer, topics, wait_s)
         about = sum(max(0, consumer.get_watermark_offsets(tp, timeout=wait_s)[1]) for tp in tps)
         if readers <= 1 or len(tps) < 2 or not hasattr(os, "memfd_create"):
-            lists = _Lists(topics, ids or {})
+            lists = _Lists(topics, keep)
             _drain(consumer, tps, lists, _reporter(on_read, about))
             return lists.sealed()
     finally:
         consumer.close()
     # Forked with no librdkafka instance alive in this process: its threads do not survive a fork.
-    return _read_forked(cfg, topics, tps, _reporter(on_read, about), readers, ids or {})
+    return _read_forked(cfg, topics, tps, _reporter(on_read, about), readers, keep)
+
+
+def last_values(cfg: KafkaConfig, topic: str, count: int, wait_s: float = 30.0) -> list[bytes]:
+    """The values of about the last `count` records of each partition of `topic` (fewer where
+    transaction markers take offsets)."""
+    consumer = _consumer(cfg)
+    try:
+        tps = []
+        for tp in _partitions(consumer, [topic], wait_s):
+            low, high = consumer.get_watermark_offsets(tp, timeout=wait_s)
+            tps.append(TopicPartition(topic, tp.partition, max(low, high - count)))
+        found: list[bytes] = []
+        _drain(consumer, tps, lambda *record: found.append(record[-1]), None)
+        return found
+    finally:
+        consumer.close()
 
 
 def _consumer(cfg: KafkaConfig) -> Consumer:
@@ -110,8 +131,9 @@ Sink = Callable[[str, int, int, bytes | None, bytes], None]
 def _drain(
     consumer: Consumer, tps: list[TopicPartition], sink: Sink, moved: forked.Moved | None
 ) -> None:
-    """Every record of the partitions `tps`, from their beginnings, into `sink`."""
-    consumer.assign([TopicPartition(tp.topic, tp.partition, 0) for tp in tps])
+    """Every record of the partitions `tps`, from their offsets (else their beginnings), into
+    `sink`."""
+    consumer.assign([TopicPartition(tp.topic, tp.partition, max(0, tp.offset)) for tp in tps])
     pending = {(tp.topic, tp.partition) for tp in tps}
     read = 0
     with _collector_off():
@@ -144,11 +166,28 @@ def _collector_off() -> Iterator[None]:
             gc.enable()
 
 
+class Keep:
+    """What a reader keeps of each record besides where it is: its id, and its value whole or
+    as a digest and a tail."""
+
+    def __init__(self, ids: Mapping[str, IdOf], digests: Mapping[str, bytes]) -> None:
+        self.ids, self.digests = ids, digests
+
+    def __call__(
+        self, topic: str, partition: int, offset: int, value: bytes
+    ) -> tuple[str | None, bytes, bool]:
+        """The record's id, the bytes to keep of its value, and whether they are a digest's."""
+        id_of, mark = self.ids.get(topic), self.digests.get(topic)
+        given = None if id_of is None else id_of(topic, partition, offset, value)
+        digest = None if given is None or mark is None else kept(value, mark)
+        return given, (value if digest is None else digest), digest is not None
+
+
 class _Lists:
     """Records as this process reads them: each value packed into its topic's buffer."""
 
-    def __init__(self, topics: list[str], ids: Mapping[str, IdOf]) -> None:
-        self.topics, self.ids = topics, ids
+    def __init__(self, topics: list[str], keep: Keep) -> None:
+        self.topics, self.keep = topics, keep
         self.parts: dict[tuple[str, int], list[Recorded]] = {}  # each in offset order
         self.packs = {t: Packed() for t in topics}
         self.keys: dict[bytes, bytes] = {}  # one object per distinct key: a symbol or portfolio
@@ -157,11 +196,13 @@ class _Lists:
         self, topic: str, partition: int, offset: int, key: bytes | None, value: bytes
     ) -> None:
         key = None if key is None else self.keys.setdefault(key, key)
-        pack, id_of = self.packs[topic], self.ids.get(topic)
-        start = pack.add(value)
-        given = None if id_of is None else id_of(topic, partition, offset, value)
+        given, data, digested = self.keep(topic, partition, offset, value)
+        pack = self.packs[topic]
+        start = pack.add(data)
         self.parts.setdefault((topic, partition), []).append(
-            PackedRecorded(topic, partition, offset, key, pack, start, start + len(value), given)
+            PACKED_KINDS[digested](
+                topic, partition, offset, key, pack, start, start + len(data), given
+            )
         )
 
     def sealed(self) -> dict[str, list[Recorded]]:
@@ -174,8 +215,10 @@ class _Lists:
 
 
 # One reader's index of one partition: offsets, starts and ends of the values in its file, keys
-# (as places in its table of keys), and ids.
-_Index = tuple["array[int]", "array[int]", "array[int]", "array[int]", list[str | None]]
+# (as places in its table of keys), ids, and whether each value is kept as a digest.
+_Index = tuple[
+    "array[int]", "array[int]", "array[int]", "array[int]", list[str | None], "array[int]"
+]
 _Found = tuple[dict[tuple[str, int], _Index], list[bytes | None]]
 
 
@@ -185,7 +228,7 @@ def _read_forked(
     tps: list[TopicPartition],
     moved: forked.Moved | None,
     readers: int,
-    ids: Mapping[str, IdOf],
+    keep: Keep,
 ) -> dict[str, list[Recorded]]:
     """`read_topics` over `readers` processes, each with every `readers`-th of the partitions
     (a share of each topic): each writes its values to a memory file this process then maps,
@@ -194,7 +237,7 @@ def _read_forked(
     try:
 
         def task(i: int) -> Callable[[forked.Moved], _Found]:
-            return lambda moved: _spilled(cfg, tps[i::readers], files[i], ids, moved)
+            return lambda moved: _spilled(cfg, tps[i::readers], files[i], keep, moved)
 
         found = forked.run([task(i) for i in range(readers)], moved)
         with _collector_off():
@@ -208,11 +251,11 @@ def _spilled(
     cfg: KafkaConfig,
     tps: list[TopicPartition],
     fd: int,
-    ids: Mapping[str, IdOf],
+    keep: Keep,
     moved: forked.Moved,
 ) -> _Found:
     """In a reader process: its partitions' values written to the file `fd`; their index."""
-    spill = _Spill(fd, ids)
+    spill = _Spill(fd, keep)
     consumer = _consumer(cfg)
     try:
         _drain(consumer, tps, spill, moved)
@@ -225,9 +268,9 @@ def _spilled(
 class _Spill:
     """A reader's records: values appended to its file, the rest indexed in arrays."""
 
-    def __init__(self, fd: int, ids: Mapping[str, IdOf]) -> None:
+    def __init__(self, fd: int, keep: Keep) -> None:
         self.file = open(fd, "wb", buffering=4 << 20, closefd=False)  # noqa: SIM115
-        self.at, self.ids = 0, ids
+        self.at, self.keep = 0, keep
         self.index: dict[tuple[str, int], _Index] = {}
         self.keys: dict[bytes | None, int] = {}
 
@@ -237,19 +280,20 @@ class _Spill:
         found = self.index.get((topic, partition))
         if found is None:
             found = self.index[(topic, partition)] = _new_index()
-        offsets, starts, ends, keys, given = found
-        self.file.write(value)
+        offsets, starts, ends, keys, ids, digested = found
+        given, data, digest = self.keep(topic, partition, offset, value)
+        self.file.write(data)
         offsets.append(offset)
         starts.append(self.at)
-        self.at += len(value)
+        self.at += len(data)
         ends.append(self.at)
         keys.append(self.keys.setdefault(key, len(self.keys)))
-        id_of = self.ids.get(topic)
-        given.append(None if id_of is None else id_of(topic, partition, offset, value))
+        ids.append(given)
+        digested.append(digest)
 
 
 def _new_index() -> _Index:
-    return array("q"), array("q"), array("q"), array("i"), []
+    return array("q"), array("q"), array("q"), array("i"), [], array("b")
 
 
 def _joined(
@@ -264,9 +308,9 @@ def _joined(
         parts.update((at, (pack, part, mine)) for at, part in index.items())
     out: dict[str, list[Recorded]] = {t: [] for t in topics}
     for topic, p in sorted(parts):
-        pack, (offsets, starts, ends, places, given), mine = parts[(topic, p)]
+        pack, (offsets, starts, ends, places, given, digested), mine = parts[(topic, p)]
         out[topic] += [
-            PackedRecorded(topic, p, o, mine[k], pack, s, e, i)
-            for o, s, e, k, i in zip(offsets, starts, ends, places, given, strict=True)
+            PACKED_KINDS[d](topic, p, o, mine[k], pack, s, e, i)
+            for o, s, e, k, i, d in zip(offsets, starts, ends, places, given, digested, strict=True)
         ]
     return out

@@ -27,7 +27,7 @@ class Comparison:
     def compare_record(self, decision_id: str, recorded: Recorded, expected: Any) -> None:
         """`compare`, bytes first: the worker wrote `orjson.dumps` of the very same dict, so an
         identical answer is the same bytes (the usual case, without parsing either)."""
-        self.tally(decision_id, recorded, expected, orjson.dumps(expected) == recorded.value)
+        self.tally(decision_id, recorded, expected, recorded.same(orjson.dumps(expected)))
 
     def tally(self, decision_id: str, recorded: Recorded, expected: Any, same: bool) -> None:
         """`compare_record` with the bytes already compared (`same`)."""

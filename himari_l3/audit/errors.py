@@ -13,3 +13,7 @@ class LineageError(AuditError):
 
 class ResetOrderError(AuditError):
     """A decision read a kill-switch reset recorded without the snapshot it followed."""
+
+
+class WholeValuesNeededError(AuditError):
+    """An answer read as a digest and a tail is needed whole (a difference to name, say)."""

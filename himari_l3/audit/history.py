@@ -4,7 +4,7 @@ each answer's first copy indexed by decision id."""
 from dataclasses import dataclass, field
 from typing import Any
 
-from himari_l3.audit.comparison import differing_fields
+from himari_l3.audit import digested
 from himari_l3.audit.entry_history import EntryHistory
 from himari_l3.audit.recorded import Recorded, by_offset, head_id
 from schemas.config import Layer3Config
@@ -85,12 +85,7 @@ def first_copies(recs: list[Recorded], unequal: list[str] | None = None) -> dict
     for rec in by_offset(recs):
         decision_id = rec.decision_id
         seen = first.setdefault(decision_id, rec)
-        if (
-            unequal is not None
-            and seen is not rec
-            and seen.value != rec.value
-            and differing_fields(seen.doc, rec.doc)
-        ):
+        if unequal is not None and seen is not rec and digested.unequal(seen, rec):
             unequal.append(decision_id)
     return first
 

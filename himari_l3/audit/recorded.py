@@ -67,9 +67,19 @@ class Recorded:
     def _head_id(self) -> str | None:
         return head_id(self.value)
 
+    @property
+    def kept(self) -> bytes:
+        """The bytes held of the value: all of them (a `DigestRecorded` holds a digest and a
+        tail)."""
+        return self.value
+
     def last(self, size: int) -> bytes:
         """The value's last `size` bytes (all of it when shorter)."""
         return self._value[-size:]
+
+    def same(self, data: bytes) -> bool:
+        """Whether `data` is the value, byte for byte."""
+        return data == self.value
 
     def tail(
         self, first: str, *names: str, memo: dict[bytes, dict[str, Any]] | None = None

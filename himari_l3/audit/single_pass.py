@@ -133,7 +133,7 @@ def _sized_again(
     size = strategy_sizing.size(sig, view, cfg.sizing)
     version = recorded["config_version"]
     expected = records.sized_record(sig, signal_rec.ref, size, view, version, decision_id)
-    return expected, orjson.dumps(expected) == rec.value
+    return expected, rec.same(orjson.dumps(expected))
 
 
 def _view(sig: TacticalSignal, reads: dict[str, Any], entries: EntryHistory) -> SymbolView:
