@@ -7,6 +7,7 @@ import signal
 import time
 from collections import defaultdict
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import orjson
@@ -19,7 +20,7 @@ from schemas.topics import INPUT_TOPICS, Topic
 from streams.codecs import StateCodec
 from streams.log_ends import log_ends
 from streams.tables import TABLE_STATES
-from tests.chaos.workload import Message
+from tests.chaos.workload import Message, messages
 from tests.integration.harness import Worker
 
 AUDITED_TABLES = ("cascade", "regime", "sentiment", "track_record", "portfolio")
@@ -115,6 +116,19 @@ async def lag(worker: Worker) -> dict[str, int]:
         return behind
     finally:
         await consumer.stop()
+
+
+def finished_run(
+    bootstrap: str, workdir: Path, signals: int
+) -> tuple[Worker, dict[str, list[Recorded]]]:
+    """A worker's topics after `signals` signals with state inputs interleaved, the worker
+    stopped, and every record as the broker holds it."""
+    worker = Worker(bootstrap, workdir)
+    worker.start()
+    asyncio.run(publish(bootstrap, worker, messages(signals), rate=2_000))
+    assert wait_for_decisions(worker, signals, timeout_s=120) == signals
+    worker.stop()
+    return worker, asyncio.run(capture(worker))
 
 
 async def capture(worker: Worker) -> dict[str, list[Recorded]]:

@@ -1,8 +1,6 @@
 """`himari-l3 replay` against a real worker's topics: a clean history is re-derived bit for bit,
 a selection checks only what it names, and a tampered decision and input are both named."""
 
-import asyncio
-
 import orjson
 import pytest
 
@@ -14,8 +12,7 @@ from himari_l3.audit.whatif import what_if
 from himari_l3.bulk_read import read_topics
 from schemas.topics import INPUT_TOPICS, Topic
 from sizing import records
-from tests.chaos.chaos_run import capture, publish, wait_for_decisions
-from tests.chaos.workload import messages
+from tests.chaos.chaos_run import finished_run
 from tests.integration.test_cli_round_trip import cli
 
 pytestmark = pytest.mark.integration
@@ -25,14 +22,7 @@ SIGNALS = 400
 @pytest.fixture(scope="module")
 def history(kafka, tmp_path_factory):
     """One worker's topics after SIGNALS signals with state inputs interleaved; then stopped."""
-    from tests.integration.harness import Worker
-
-    worker = Worker(kafka.bootstrap_servers, tmp_path_factory.mktemp("replay"))
-    worker.start()
-    asyncio.run(publish(kafka.bootstrap_servers, worker, messages(SIGNALS), rate=2_000))
-    assert wait_for_decisions(worker, SIGNALS, timeout_s=120) == SIGNALS
-    worker.stop()
-    yield worker, asyncio.run(capture(worker))
+    return finished_run(kafka.bootstrap_servers, tmp_path_factory.mktemp("replay"), SIGNALS)
 
 
 def replayed(worker, *args: str) -> dict:
