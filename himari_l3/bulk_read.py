@@ -16,7 +16,7 @@ from typing import cast
 from confluent_kafka import Consumer, KafkaError, TopicPartition
 
 from himari_l3 import forked
-from himari_l3.audit.digested import PACKED_KINDS, kept
+from himari_l3.audit.digested import PACKED_KINDS
 from himari_l3.audit.recorded import Packed, Recorded
 from schemas.config import KafkaConfig
 from streams.errors import StreamError
@@ -30,6 +30,7 @@ _POLL_S = 0.5
 _FETCH_BYTES = 8 * 1024 * 1024
 
 IdOf = Callable[[str, int, int, bytes], str | None]  # (topic, partition, offset, value) → id
+Digest = Callable[[bytes], bytes | None]  # what to keep of a value instead; None: all of it
 
 
 def librdkafka_options(cfg: KafkaConfig) -> dict[str, object]:
@@ -54,14 +55,14 @@ def read_topics(
     wait_s: float = 30.0,
     readers: int = 1,
     ids: Mapping[str, IdOf] | None = None,
-    digests: Mapping[str, bytes] | None = None,
+    digests: Mapping[str, Digest] | None = None,
 ) -> dict[str, list[Recorded]]:
     """Every record of each topic, from the beginning to the end each partition has when its
     fetch reaches it (the end a fetch response carries, which even Tansu reports right: DESIGN
     §7 quirk 1); under exactly_once, of committed transactions only. `on_read(read, about)`.
     A topic's records are in (partition, offset) order. `ids[topic]` gives its records' ids
-    (`Recorded.given_id`); a record with an id is kept as `kept(value, digests[topic])` gives
-    it, when it gives something."""
+    (`Recorded.given_id`); a record with an id is kept as `digests[topic](value)` gives it (a
+    `DigestRecorded`), when it gives something."""
     keep = Keep(ids or {}, digests or {})
     consumer = _consumer(cfg)
     try:
@@ -170,16 +171,16 @@ class Keep:
     """What a reader keeps of each record besides where it is: its id, and its value whole or
     as a digest and a tail."""
 
-    def __init__(self, ids: Mapping[str, IdOf], digests: Mapping[str, bytes]) -> None:
+    def __init__(self, ids: Mapping[str, IdOf], digests: Mapping[str, Digest]) -> None:
         self.ids, self.digests = ids, digests
 
     def __call__(
         self, topic: str, partition: int, offset: int, value: bytes
     ) -> tuple[str | None, bytes, bool]:
         """The record's id, the bytes to keep of its value, and whether they are a digest's."""
-        id_of, mark = self.ids.get(topic), self.digests.get(topic)
+        id_of, digested = self.ids.get(topic), self.digests.get(topic)
         given = None if id_of is None else id_of(topic, partition, offset, value)
-        digest = None if given is None or mark is None else kept(value, mark)
+        digest = None if given is None or digested is None else digested(value)
         return given, (value if digest is None else digest), digest is not None
 
 

@@ -23,7 +23,7 @@ from rich.progress import (
 
 from himari_l3 import charts
 from himari_l3.audit import report, whatif_report
-from himari_l3.audit.digested import DECISION_TAIL, SIZED_TAIL, DigestRecorded
+from himari_l3.audit.digested import DigestRecorded, kept_decision, kept_sized
 from himari_l3.audit.errors import WholeValuesNeededError
 from himari_l3.audit.history import answer_id, signal_id
 from himari_l3.audit.recompute import audit
@@ -54,9 +54,9 @@ def read_recorded(
 
     ids = {name: signal_id if topic is Topic.TACTICAL else answer_id for name, topic in names.items()
            if topic in (Topic.TACTICAL, Topic.SIZED, Topic.DECISIONS)}  # fmt: skip
-    tails = {Topic.SIZED: SIZED_TAIL, Topic.DECISIONS: DECISION_TAIL} if digests else {}
-    marks = {name: tails[topic] for name, topic in names.items() if topic in tails}
-    found = read_topics(cfg.kafka, list(names), moved, readers=readers, ids=ids, digests=marks)
+    kept = {Topic.SIZED: kept_sized, Topic.DECISIONS: kept_decision} if digests else {}
+    keep = {name: kept[topic] for name, topic in names.items() if topic in kept}
+    found = read_topics(cfg.kafka, list(names), moved, readers=readers, ids=ids, digests=keep)
     return {topic: found[name] for name, topic in names.items()}
 
 
@@ -80,7 +80,7 @@ def replay(
         except WholeValuesNeededError as why:
             reason = str(why)
         if reason is not None:  # out of the handler, so the first read's records are freed
-            progress.console.print(f"{reason}: reading the answers again, whole")
+            progress.console.print(f"{reason}: reading the answers again, whole", soft_wrap=True)
             recorded = read_recorded(cfg, progress, jobs)
             found, render = _recomputed(recorded, cfg, selection, plot, jobs, progress)
     _write(found, json_path)

@@ -14,7 +14,7 @@ from himari_l3.audit.recorded import TAIL_BYTES, Recorded
 
 _LINEAGE = b',"lineage":{"trigger":'
 _PORTFOLIO = b',"portfolio":'
-_NO_RESET = b',"kill_switch_reset":null,"ensemble":'
+NO_RESET = b',"kill_switch_reset":null,"ensemble":'
 _VERSION = b'}},"config_version":"'
 _PROCESSED = b'","processed_at_ns":'
 _MEMO_READS = 4_096
@@ -43,7 +43,7 @@ def _in_place(value: bytes, memo: dict[bytes, Any]) -> DecisionTail | None:
     # Searched backwards, each before the next: only the last few hundred bytes are scanned.
     q = value.rfind(_PROCESSED)
     v = value.rfind(_VERSION, 0, q) if q >= 0 else -1
-    k = value.rfind(_NO_RESET, 0, v) if v >= 0 else -1
+    k = value.rfind(NO_RESET, 0, v) if v >= 0 else -1
     p = value.rfind(_PORTFOLIO, 0, k) if k >= 0 else -1
     if p < 0 or value.rfind(_LINEAGE, 0, p) < 0 or not value.endswith(b"}"):
         return None

@@ -13,6 +13,7 @@ from typing import Any
 import orjson
 
 from himari_l3.audit.comparison import differing_fields
+from himari_l3.audit.decision_tail import NO_RESET
 from himari_l3.audit.errors import WholeValuesNeededError
 from himari_l3.audit.recorded import TAIL_BYTES, PackedRecorded, Recorded
 
@@ -31,6 +32,17 @@ def kept(value: bytes, mark: bytes) -> bytes | None:
     if at < 0:
         return None
     return hashlib.sha256(memoryview(value)[:at]).digest() + value[at:]
+
+
+def kept_sized(value: bytes) -> bytes | None:
+    return kept(value, SIZED_TAIL)
+
+
+def kept_decision(value: bytes) -> bytes | None:
+    """`kept` for a decision, unless it read a kill-switch reset: its re-run reads the reset's
+    diagnostics, so it is kept whole."""
+    found = kept(value, DECISION_TAIL)
+    return found if found is not None and NO_RESET in found else None
 
 
 class DigestRecorded(PackedRecorded):

@@ -116,5 +116,6 @@ def test_drawdown_halts_the_portfolio_until_an_operator_resets_it(worker_factory
     assert audit["after_snapshot"]["topic"] == worker.topic(Topic.PORTFOLIO)
     replayed = cli(worker, "replay", "--json", "-")
     assert replayed.returncode == 0, replayed.stderr
+    assert b"reading the answers again" not in replayed.stderr  # kept whole from the start
     found = orjson.loads(replayed.stdout)["decisions"]
     assert (found["checked"], found["identical"], found["after_reset"]) == (5, 5, [])

@@ -9,7 +9,7 @@ import orjson
 import pytest
 from confluent_kafka import Producer
 
-from himari_l3.audit.digested import DECISION_TAIL, SIZED_TAIL, DigestRecorded
+from himari_l3.audit.digested import DigestRecorded, kept_decision, kept_sized
 from himari_l3.audit.history import answer_id, signal_id
 from himari_l3.audit.recorded import by_offset
 from himari_l3.bulk_read import librdkafka_options, read_topics
@@ -47,7 +47,7 @@ def test_answers_are_read_as_a_digest_and_their_tail_which_match_what_was_record
     names = {t: worker.topic(t) for t in (*INPUT_TOPICS, Topic.SIZED, Topic.DECISIONS)}
     ids = {names[Topic.TACTICAL]: signal_id, names[Topic.SIZED]: answer_id,
            names[Topic.DECISIONS]: answer_id}  # fmt: skip
-    marks = {names[Topic.SIZED]: SIZED_TAIL, names[Topic.DECISIONS]: DECISION_TAIL}
+    marks = {names[Topic.SIZED]: kept_sized, names[Topic.DECISIONS]: kept_decision}
 
     found = read_topics(worker.config.kafka, list(names.values()), readers=2, ids=ids,
                         digests=marks)  # fmt: skip

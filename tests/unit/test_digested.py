@@ -12,6 +12,7 @@ from himari_l3.audit.digested import (
     SIZED_TAIL,
     DigestRecorded,
     kept,
+    kept_decision,
     unequal,
 )
 from himari_l3.audit.errors import WholeValuesNeededError
@@ -121,9 +122,17 @@ def test_whole_copies_are_compared_field_by_field():
 def test_a_reader_keeps_a_digest_only_of_an_answer_with_an_id_on_a_digested_topic():
     value = orjson.dumps(DECISION)
     keep = Keep({"answers": lambda *_: "d1", "plain": lambda *_: "d1", "nameless": lambda *_: None},
-                {"answers": DECISION_TAIL, "nameless": DECISION_TAIL})  # fmt: skip
+                {"answers": kept_decision, "nameless": kept_decision})  # fmt: skip
 
     assert keep("answers", 0, 0, value) == ("d1", kept(value, DECISION_TAIL), True)
     assert keep("plain", 0, 0, value) == ("d1", value, False)
     assert keep("nameless", 0, 0, value) == (None, value, False)
     assert keep("answers", 0, 0, b'{"decision_id":"d1"}') == ("d1", b'{"decision_id":"d1"}', False)
+
+
+def test_a_decision_that_read_a_kill_switch_reset_is_kept_whole():
+    reset = {"topic": "c", "partition": 0, "offset": 3}
+    lineage = {**LINEAGE, "reads": {**LINEAGE["reads"], "kill_switch_reset": reset}}
+
+    assert kept_decision(orjson.dumps(DECISION)) is not None
+    assert kept_decision(orjson.dumps({**DECISION, "lineage": lineage})) is None
