@@ -118,6 +118,19 @@ async def lag(worker: Worker) -> dict[str, int]:
         await consumer.stop()
 
 
+def wait_for_inputs(worker: Worker, timeout_s: float = 60.0) -> dict[str, int]:
+    """Poll until the worker has consumed every input partition to its end (or time is up); what
+    is left (`lag`). Under exactly_once a sized partition keeps 1: its last commit marker."""
+    deadline = time.monotonic() + timeout_s
+    sized = worker.topic(Topic.SIZED)
+    while True:
+        behind = asyncio.run(lag(worker))
+        pending = [at for at, n in behind.items() if n > 1 or not at.startswith(f"{sized}/")]
+        if not pending or time.monotonic() > deadline:
+            return behind
+        time.sleep(1.0)
+
+
 def finished_run(
     bootstrap: str, workdir: Path, signals: int
 ) -> tuple[Worker, dict[str, list[Recorded]]]:
