@@ -27,7 +27,7 @@ DECISION_TAIL = b',"lineage":{"trigger":'
 def kept(value: bytes, mark: bytes) -> bytes | None:
     """What is kept of the answer `value` in place of it: the digest of its head, then its tail
     from the last `mark` on. None when the tail is not where the worker writes it: keep it
-    whole. Copies that differ only in their tail (the clock) are told apart without the rest."""
+    whole. Copies that differ only in their tail (the clock) are compared without the rest."""
     at = value.rfind(mark, max(0, len(value) - TAIL_BYTES))
     if at < 0:
         return None
