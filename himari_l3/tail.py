@@ -30,6 +30,11 @@ async def assign_all(
         if time.monotonic() > deadline:
             raise StreamError(f"topic {topic} does not exist (is the worker running?)")
         await asyncio.sleep(0.1)
+    # Then by hand: a subscription is reassigned whenever a metadata update lists other
+    # partitions (a transient topic error lists none), and a new assignment forgets the
+    # positions, which jump to the log end (auto_offset_reset): a read would end early.
+    consumer.unsubscribe()
+    consumer.assign(sorted(tps))
     if from_beginning:
         await consumer.seek_to_beginning(*tps)
     else:
