@@ -11,7 +11,7 @@ then each signal's sized record and decision, with their lineage), over the topi
 Issue 5 asks for 1,000,000 signals in under 60 s, reading included: that is
 `python bench/replay_speed.py --broker --signals 1000000`. Before each run, a host check times
 the same fold of a small fixed history in one process (µs a signal): this host's speed varies
-about 2x from day to day, so runs of different days compare through it.
+2-3x from day to day, so runs of different days compare through it.
 
     python bench/replay_speed.py [--signals 100000] [--repeat 3] [--jobs 2] [--broker]
 """
@@ -48,7 +48,7 @@ REFERENCE_SIGNALS = 3_000  # the host check's history: a few seconds of fold
 
 def host_check(cfg: Layer3Config) -> float:
     """µs a signal of a one-process, in-memory fold of a small fixed history, right now: the
-    same code on the same host varies about 2x between days (shared cores), so a run's figures
+    same code on the same host varies 2-3x between days (shared cores), so a run's figures
     are read against this one."""
     history = in_memory(REFERENCE_SIGNALS, cfg)
     inputs = {t: history.get(t, []) for t in INPUT_TOPICS}
