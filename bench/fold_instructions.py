@@ -1,8 +1,8 @@
 """Instructions a signal of the replay's fold, counted by callgrind: unlike a timing, the count
 does not change with the host's speed (2-3x between days here), so it can tell a 3 % change
 apart. The fold of an in-memory history is run once and three times, each under callgrind;
-the difference, divided by two folds' signals, is the figure. String hashing is fixed, so two
-runs agree (468,650 both, on 2026-11-22). Needs valgrind; takes about 3 minutes.
+the difference, divided by two folds' signals, is the figure. String hashing is fixed, so runs
+agree within a few dozen instructions a signal (469,234-469,250 on 2026-11-22). Needs valgrind; takes about 3 minutes.
 
     python bench/fold_instructions.py [--signals 2000]
 """
@@ -18,11 +18,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from recorded_history import in_memory
+from recorded_history import audited, in_memory
 
-from himari_l3.audit.recompute import audit
 from schemas.config import Layer3Config
-from schemas.topics import INPUT_TOPICS, Topic
 
 _COLLECTED = re.compile(r"Collected : (\d+)")
 
@@ -31,9 +29,8 @@ def fold(signals: int, folds: int) -> None:
     """Record a history of `signals` in memory, then fold it `folds` times, as one process."""
     cfg = Layer3Config()
     history = in_memory(signals, cfg)
-    inputs = {t: history.get(t, []) for t in INPUT_TOPICS}
     for _ in range(folds):
-        audit(inputs, history[Topic.SIZED], history[Topic.DECISIONS], cfg)
+        audited(history, cfg)
 
 
 def counted(signals: int, folds: int) -> int:

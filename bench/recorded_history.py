@@ -12,10 +12,11 @@ from aiokafka.partitioner import murmur2
 from workload import signals, state_records
 
 from himari_l3.audit.history import fold_state
+from himari_l3.audit.recompute import Audit, audit
 from himari_l3.audit.recorded import Recorded
 from schemas.config import Layer3Config
 from schemas.messages import TacticalSignal
-from schemas.topics import Topic, full_name
+from schemas.topics import INPUT_TOPICS, Topic, full_name
 from sizing import portfolio_sizing, records, state_updates, strategy_sizing
 from sizing.portfolio_book import PortfolioBook
 from sizing.strategy_sizing import SymbolView
@@ -79,3 +80,9 @@ def in_memory(
     for topic, rec in record(n, cfg, prefix, partitions):
         out.setdefault(topic, []).append(rec)
     return out
+
+
+def audited(history: dict[Topic, list[Recorded]], cfg: Layer3Config, jobs: int = 1) -> Audit:
+    """The replay's audit of an `in_memory` history."""
+    inputs = {t: history.get(t, []) for t in INPUT_TOPICS}
+    return audit(inputs, history[Topic.SIZED], history[Topic.DECISIONS], cfg, jobs=jobs)

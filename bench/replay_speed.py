@@ -33,9 +33,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from kafka_io import create_topics
 from procs import VENV_BIN
-from recorded_history import in_memory, record
+from recorded_history import audited, in_memory, record
 
-from himari_l3.audit.recompute import audit
 from himari_l3.embedded import EmbeddedBroker
 from schemas.config import Layer3Config
 from schemas.config_loading import load_config
@@ -51,9 +50,8 @@ def host_check(cfg: Layer3Config) -> float:
     same code on the same host varies 2-3x between days (shared cores), so a run's figures
     are read against this one."""
     history = in_memory(REFERENCE_SIGNALS, cfg)
-    inputs = {t: history.get(t, []) for t in INPUT_TOPICS}
     t0 = time.perf_counter()
-    audit(inputs, history[Topic.SIZED], history[Topic.DECISIONS], cfg)
+    audited(history, cfg)
     return (time.perf_counter() - t0) / REFERENCE_SIGNALS * 1e6
 
 
@@ -68,12 +66,11 @@ def compute_only(args: argparse.Namespace, cfg: Layer3Config) -> list[float]:
     mb = sum(len(r.value) for t in (Topic.SIZED, Topic.DECISIONS) for r in history[t]) / 1e6
     print(f"recorded {args.signals:,} signals in process in {time.perf_counter() - started:.1f} s"
           f" ({mb:,.0f} MB of sized records and decisions)")  # fmt: skip
-    inputs = {t: history.get(t, []) for t in INPUT_TOPICS}
     seconds = []
     for run in range(1, args.repeat + 1):
         reference = host_check(cfg)
         t0 = time.perf_counter()
-        result = audit(inputs, history[Topic.SIZED], history[Topic.DECISIONS], cfg, jobs=args.jobs)
+        result = audited(history, cfg, args.jobs)
         seconds.append(time.perf_counter() - t0)
         clean = result.decisions.identical == result.sized.identical == args.signals
         print(f"run {run}/{args.repeat}: {seconds[-1]:.1f} s, {'clean' if clean else 'NOT CLEAN'}, "
