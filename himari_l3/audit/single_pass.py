@@ -15,7 +15,7 @@ from himari_l3.audit.entry_history import EntryHistory
 from himari_l3.audit.history import History, valid
 from himari_l3.audit.recorded import Recorded
 from himari_l3.audit.selection import EVERYTHING, Selection
-from schemas.config import Layer3Config
+from schemas.config import Layer3Config, SizingConfig
 from schemas.messages import TacticalSignal
 from schemas.topics import Topic
 from sizing import records, state_updates, strategy_sizing
@@ -55,6 +55,7 @@ def fold_share(
 ) -> Share:
     """Recompute and compare the answers of one share; `tick()` after each sized record."""
     share, tails = Share(), dict[bytes, dict[str, Any]]()
+    joins, sizing = Joins(history.entries), cfg.sizing
     # The ids whose answers are compared; None: all of them (no set of a million to keep).
     chosen: set[str] | None = None if selection == EVERYTHING else set()
 
@@ -82,9 +83,7 @@ def fold_share(
             doc: dict[str, Any] = rec.doc
             share.sized.extra.append(decision_id)
             return doc
-        expected, same = _sized_again(
-            found[1], found[0], rec, decision_id, history.entries, cfg, tails
-        )
+        expected, same = _sized_again(found[1], found[0], rec, decision_id, joins, sizing, tails)
         if chosen is None or decision_id in chosen:
             share.sized.tally(decision_id, rec, expected, same)
         # Identical bytes: the recomputed record is the recorded one, without parsing it.
@@ -122,33 +121,59 @@ def _sized_again(
     signal_rec: Recorded,
     rec: Recorded,
     decision_id: str,
-    entries: EntryHistory,
-    cfg: Layer3Config,
+    joins: "Joins",
+    sizing: SizingConfig,
     tails: dict[bytes, dict[str, Any]],
 ) -> tuple[dict[str, Any], bool]:
     """The sized record the core makes of the signal, joined with the entries the recorded one
     read; and whether it is the recorded one, byte for byte. `decision_id`: the signal's."""
     recorded = rec.tail("reads", "config_version", memo=tails)
-    view = _view(sig, recorded["reads"], entries)
-    size = strategy_sizing.size(sig, view, cfg.sizing)
+    view = joins.view(sig.symbol, sig.strategy_id, recorded)
+    size = strategy_sizing.size(sig, view, sizing)
     version = recorded["config_version"]
     expected = records.sized_record(sig, signal_rec.ref, size, view, version, decision_id)
     return expected, rec.same(orjson.dumps(expected))
 
 
-def _view(sig: TacticalSignal, reads: dict[str, Any], entries: EntryHistory) -> SymbolView:
-    regime = entries.at("regime", sig.symbol, reads["regime"])
-    key = state_updates.track_key(sig.strategy_id, sig.symbol)
+_MEMO_VIEWS = 4_096
+
+
+class Joins:
+    """The entries each sized record's lineage names, joined into the view it was sized with.
+    A tail's parse is shared by every record with the same tail (`Recorded.tail`'s memo), so
+    a (symbol, strategy) whose reads did not move since its last signal reuses that view."""
+
+    def __init__(self, entries: EntryHistory) -> None:
+        self.entries = entries
+        self.memo: dict[tuple[str, str], tuple[dict[str, Any], SymbolView]] = {}
+
+    def view(self, symbol: str, strategy_id: str, tail: dict[str, Any]) -> SymbolView:
+        """The view of `tail["reads"]`; `tail` must not change (memo values never do)."""
+        found = self.memo.get((symbol, strategy_id))
+        if found is not None and found[0] is tail:
+            return found[1]
+        view = _view(symbol, strategy_id, tail["reads"], self.entries)
+        if len(self.memo) >= _MEMO_VIEWS:  # a bound, not a cache policy
+            self.memo.clear()
+        self.memo[(symbol, strategy_id)] = (tail, view)
+        return view
+
+
+def _view(
+    symbol: str, strategy_id: str, reads: dict[str, Any], entries: EntryHistory
+) -> SymbolView:
+    regime = entries.at("regime", symbol, reads["regime"])
+    key = state_updates.track_key(strategy_id, symbol)
     confirmed = None if regime is None else regime.current
     return SymbolView(
-        cascade=entries.at("cascade", sig.symbol, reads["cascade"]),
+        cascade=entries.at("cascade", symbol, reads["cascade"]),
         regime=regime,
-        sentiment=entries.at("sentiment", sig.symbol, reads["sentiment"]),
+        sentiment=entries.at("sentiment", symbol, reads["sentiment"]),
         posterior=None
         if confirmed is None
         else entries.at(
             "posterior",
-            state_updates.posterior_key(sig.strategy_id, sig.symbol, confirmed),
+            state_updates.posterior_key(strategy_id, symbol, confirmed),
             reads["posterior"],
         ),
         residuals=entries.at("residuals", key, reads["residuals"]),
