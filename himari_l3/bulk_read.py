@@ -6,11 +6,9 @@ memory file that the parent then maps. The readers also work out each record's i
 in parallel, where the parent would index millions of records alone, and may keep answers as
 a digest and a tail (`digests`, `himari_l3.audit.digested`) instead of whole."""
 
-import gc
 import os
 from array import array
-from collections.abc import Callable, Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Callable, Mapping
 from typing import cast
 
 from confluent_kafka import Consumer, KafkaError, TopicPartition
@@ -18,6 +16,7 @@ from confluent_kafka import Consumer, KafkaError, TopicPartition
 from himari_l3 import forked
 from himari_l3.audit.digested import PACKED_KINDS
 from himari_l3.audit.recorded import Packed, Recorded
+from himari_l3.collector import collector_off
 from schemas.config import KafkaConfig
 from streams.errors import StreamError
 
@@ -137,7 +136,7 @@ def _drain(
     consumer.assign([TopicPartition(tp.topic, tp.partition, max(0, tp.offset)) for tp in tps])
     pending = {(tp.topic, tp.partition) for tp in tps}
     read = 0
-    with _collector_off():
+    with collector_off():
         while pending:
             for m in consumer.consume(_BATCH, _POLL_S):
                 # A message always names its topic and partition, and a record its offset.
@@ -152,19 +151,6 @@ def _drain(
                     read += 1
             if moved is not None:
                 moved(read)
-
-
-@contextmanager
-def _collector_off() -> Iterator[None]:
-    """For millions of long-lived records: a collection would scan them again and again, and
-    find nothing to free."""
-    collecting = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if collecting:
-            gc.enable()
 
 
 class Keep:
@@ -241,7 +227,7 @@ def _read_forked(
             return lambda moved: _spilled(cfg, tps[i::readers], files[i], keep, moved)
 
         found = forked.run([task(i) for i in range(readers)], moved)
-        with _collector_off():
+        with collector_off():
             return _joined(topics, [Packed.mapped(fd) for fd in files], found)
     finally:
         for fd in files:

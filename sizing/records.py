@@ -16,8 +16,13 @@ _SALTED = hashlib.blake2b(b"himari.l3.decision/", digest_size=16)
 
 def decision_id(trigger: InputRef) -> str:
     """Deterministic: the same input offset always names the same decision."""
+    return decision_id_at(trigger.topic, trigger.partition, trigger.offset)
+
+
+def decision_id_at(topic: str, partition: int, offset: int) -> str:
+    """`decision_id` of the input at (topic, partition, offset), without building its ref."""
     h = _SALTED.copy()  # cheaper than a new hash object with keyword arguments
-    h.update(f"{trigger.topic}/{trigger.partition}/{trigger.offset}".encode())
+    h.update(f"{topic}/{partition}/{offset}".encode())
     return h.hexdigest()
 
 

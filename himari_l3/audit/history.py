@@ -7,11 +7,11 @@ from typing import Any
 from himari_l3.audit import digested
 from himari_l3.audit.entry_history import EntryHistory
 from himari_l3.audit.recorded import Recorded, by_offset, head_id
+from himari_l3.collector import collector_off
 from schemas.config import Layer3Config
 from schemas.messages import TacticalSignal
 from schemas.topics import CONTRACT, Topic
 from sizing import records
-from sizing.refs import InputRef
 from streams.decoding import decode
 
 # Everything but the signals; the control topic's resets are kept, not folded (audit.resets).
@@ -37,19 +37,19 @@ def read_history(
     cfg: Layer3Config,
 ) -> History:
     """Fold the state inputs and index the answers; no signal is decoded yet."""
-    tactical = {
-        rec.given_id or records.decision_id(rec.ref): rec for rec in inputs.get(Topic.TACTICAL, [])
-    }
-    history = History(fold_state(inputs, cfg), tactical, {}, {})
-    history.sized = first_copies(sized, history.unequal_sized)
-    history.decided = first_copies(decisions, history.unequal_decisions)
+    with collector_off():  # see `collector_off`: 1.5 s of 3.6 at a million signals
+        signals = inputs.get(Topic.TACTICAL, [])
+        tactical = {rec.given_id or records.decision_id(rec.ref): rec for rec in signals}
+        history = History(fold_state(inputs, cfg), tactical, {}, {})
+        history.sized = first_copies(sized, history.unequal_sized)
+        history.decided = first_copies(decisions, history.unequal_decisions)
     return history
 
 
 def signal_id(topic: str, partition: int, offset: int, _value: bytes) -> str:
     """The id of the decision the tactical signal at (topic, partition, offset) triggers: what a
     reader works out for `Recorded.given_id`, in parallel, for `read_history` to index by."""
-    return records.decision_id(InputRef(topic, partition, offset))
+    return records.decision_id_at(topic, partition, offset)
 
 
 def answer_id(_topic: str, _partition: int, _offset: int, value: bytes) -> str | None:
