@@ -1,41 +1,20 @@
 """Input references: lineage and offset fencing both speak of (topic, partition, offset)."""
 
-from typing import Any, Final, final
+from dataclasses import dataclass, field
+from typing import Any
 
 
-@final
+@dataclass(frozen=True, slots=True)
 class InputRef:
-    """Where an input sits. A plain class, not a dataclass: its `__init__` compiles natively,
-    and a replay builds two a signal."""
+    topic: str
+    partition: int
+    offset: int
+    # Built once: every decision that reads an entry puts its ref in the lineage. Never mutated.
+    _dict: dict[str, Any] = field(init=False, repr=False, compare=False, hash=False)
 
-    __slots__ = ("_dict", "offset", "partition", "topic")
-
-    def __init__(self, topic: str, partition: int, offset: int) -> None:
-        self.topic: Final = topic
-        self.partition: Final = partition
-        self.offset: Final = offset
-        # Built once: every decision that reads an entry puts its ref in the lineage. Never mutated.
-        self._dict: Final = {"topic": topic, "partition": partition, "offset": offset}
-
-    def __eq__(self, other: object) -> bool:
-        if not isinstance(other, InputRef):
-            return NotImplemented
-        return (
-            self.offset == other.offset
-            and self.partition == other.partition
-            and self.topic == other.topic
-        )
-
-    def __hash__(self) -> int:
-        return hash((self.topic, self.partition, self.offset))
-
-    def __repr__(self) -> str:
-        return (
-            f"InputRef(topic={self.topic!r}, partition={self.partition!r}, offset={self.offset!r})"
-        )
-
-    def __reduce__(self) -> tuple[type["InputRef"], tuple[str, int, int]]:
-        return InputRef, (self.topic, self.partition, self.offset)
+    def __post_init__(self) -> None:
+        d = {"topic": self.topic, "partition": self.partition, "offset": self.offset}
+        object.__setattr__(self, "_dict", d)
 
     def as_dict(self) -> dict[str, Any]:
         return self._dict
