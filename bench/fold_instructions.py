@@ -2,7 +2,8 @@
 does not change with the host's speed (2-3x between days here), so it can tell a 3 % change
 apart. The fold of an in-memory history is run once and three times, each under callgrind;
 the difference, divided by two folds' signals, is the figure. String hashing is fixed, so runs
-agree within a few dozen instructions a signal (469,234-469,250 on 2026-11-22). Needs valgrind; takes about 3 minutes.
+agree within a few dozen instructions a signal (469,234-469,250 in session 16; 438,352 after
+session 17's joined views). Needs valgrind; takes about 3 minutes.
 
     python bench/fold_instructions.py [--signals 2000]
 """
