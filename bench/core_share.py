@@ -61,8 +61,8 @@ def broker_cpu_s(pid: int | None) -> float:
 
 
 def fold_cpu_s(history: History, cfg: Layer3Config) -> float:
-    """One fold of the whole history in this process, with the collector off as the replay's
-    fold runs; fails unless every answer is identical."""
+    """One fold of the whole history in this process (the caller turns the collector off, as the
+    replay does for its fold); fails unless every answer is identical."""
     started = cpu_s()
     share = single_pass.fold_share(history, cfg, EVERYTHING)
     used = cpu_s() - started
