@@ -37,6 +37,7 @@ from himari_l3.audit import books, single_pass
 from himari_l3.audit.comparison import Comparison
 from himari_l3.audit.history import History, read_history
 from himari_l3.audit.selection import EVERYTHING
+from himari_l3.collector import collector_off
 from himari_l3.embedded import EmbeddedBroker
 from himari_l3.replay import read_recorded
 from schemas.config import Layer3Config
@@ -153,14 +154,14 @@ def main() -> int:
     if len(history.sized) != n:
         raise SystemExit(f"read {len(history.sized):,} sized records of {n:,}")
     gc.freeze()
-    gc.disable()
     sized: Answers = {}
     decided: Answers = {}
-    folds = [fold_cpu_s(history, cfg) for _ in range(args.repeat)]
-    with patched(keeping(sized, decided)):
-        fold_cpu_s(history, cfg)
-    with patched(core_free(sized, decided)):
-        frees = [fold_cpu_s(history, cfg) for _ in range(args.repeat)]
+    with collector_off():
+        folds = [fold_cpu_s(history, cfg) for _ in range(args.repeat)]
+        with patched(keeping(sized, decided)):
+            fold_cpu_s(history, cfg)
+        with patched(core_free(sized, decided)):
+            frees = [fold_cpu_s(history, cfg) for _ in range(args.repeat)]
     report(n, cores, read_cpu, read_wall, jvm, index_cpu, statistics.median(folds),
            statistics.median(frees))  # fmt: skip
     return 0

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from himari_l3 import forked
 from himari_l3.audit.history import History
 from himari_l3.audit.single_pass import WHOLE, Share, ShareSpec
+from himari_l3.collector import collector_off
 from sizing.refs import InputRef
 
 Tick = Callable[[], None] | None
@@ -43,17 +44,14 @@ def run(specs: list[ShareSpec], work: Work, total: int, progress: Progress | Non
     # millions of records every few thousand allocations), and forked children keep its pages
     # shared instead of copying them as the collector touches them. The fold makes no cycles
     # (its answers are trees of dicts), so it runs with the collector off (3 % of its time).
-    collecting = gc.isenabled()
     gc.freeze()
-    gc.disable()
     try:
-        if len(specs) == 1:
-            return [work(specs[0], _counter(progress, total))]
-        return _forked_run(specs, total, progress, work)
+        with collector_off():
+            if len(specs) == 1:
+                return [work(specs[0], _counter(progress, total))]
+            return _forked_run(specs, total, progress, work)
     finally:
         gc.unfreeze()
-        if collecting:
-            gc.enable()
 
 
 def _forked_run(
